@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Start, stop and inspect the local emulators: moto (AWS) and the Atlas stand-in.
+
+    python tools/emulators/ctl.py start     # both, waits until each answers
+    python tools/emulators/ctl.py stop      # kills only the processes this script started
+    python tools/emulators/ctl.py status
+    python tools/emulators/ctl.py reset     # empties moto and the Atlas stand-in
+
+Ports: WEBSTACK_MOTO_PORT (default 5055), WEBSTACK_ATLAS_PORT (default 5056).
+State (pid files, logs, request logs): WEBSTACK_RUN_DIR (default <repo>/.run).
+Several copies (one per test run) can live side by side with different ports and
+run dirs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def settings(env=None):
+    env = os.environ if env is None else env
+    run_dir = env.get("WEBSTACK_RUN_DIR") or os.path.join(REPO, ".run")
+    return {
+        "run_dir": run_dir,
+        "moto_port": int(env.get("WEBSTACK_MOTO_PORT", "5055")),
+        "atlas_port": int(env.get("WEBSTACK_ATLAS_PORT", "5056")),
+    }
+
+
+def services(cfg):
+    """The emulators: name -> command line, readiness URL, log files."""
+    run_dir = cfg["run_dir"]
+    found = {
+        "moto": {
+            "cmd": [
+                sys.executable,
+                os.path.join(HERE, "moto_launcher.py"),
+                "--port",
+                str(cfg["moto_port"]),
+                "--request-log",
+                os.path.join(run_dir, "moto-requests.jsonl"),
+            ],
+            "ready": f"http://127.0.0.1:{cfg['moto_port']}/moto-api/",
+            "marker": "moto_launcher.py",
+        }
+    }
+    atlas = os.path.join(HERE, "atlas_standin.py")
+    if os.path.exists(atlas):
+        found["atlas"] = {
+            "cmd": [
+                sys.executable,
+                atlas,
+                "--port",
+                str(cfg["atlas_port"]),
+                "--request-log",
+                os.path.join(run_dir, "atlas-requests.jsonl"),
+            ],
+            "ready": f"http://127.0.0.1:{cfg['atlas_port']}/_standin/health",
+            "marker": "atlas_standin.py",
+        }
+    return found
+
+
+def _pid_file(cfg, name):
+    return os.path.join(cfg["run_dir"], f"{name}.pid")
+
+
+def _read_pid(cfg, name):
+    try:
+        with open(_pid_file(cfg, name), encoding="utf-8") as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_ours(pid, marker):
+    """True when pid is alive and is the emulator we started (not a reused pid)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            cmdline = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return marker in cmdline
+
+
+def _answers(url, timeout=1.0):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+            return response.status < 500
+    except urllib.error.HTTPError as err:
+        return err.code < 500
+    except OSError:
+        return False
+
+
+def start(cfg, timeout=30.0):
+    os.makedirs(cfg["run_dir"], exist_ok=True)
+    for name, svc in services(cfg).items():
+        pid = _read_pid(cfg, name)
+        if pid and _is_ours(pid, svc["marker"]):
+            print(f"{name}: already running (pid {pid}, {svc['ready']})")
+            continue
+        if _answers(svc["ready"]):
+            raise SystemExit(
+                f"{name}: something else already answers on {svc['ready']}; stop it or set "
+                f"WEBSTACK_{name.upper()}_PORT to a free port"
+            )
+        log = open(os.path.join(cfg["run_dir"], f"{name}.log"), "ab")  # noqa: SIM115 - handed to the child
+        env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
+        proc = subprocess.Popen(  # noqa: S603 - fixed command line
+            svc["cmd"], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        with open(_pid_file(cfg, name), "w", encoding="utf-8") as handle:
+            handle.write(str(proc.pid))
+        deadline = time.monotonic() + timeout
+        while not _answers(svc["ready"]):
+            if proc.poll() is not None:
+                raise SystemExit(f"{name}: exited with {proc.returncode}; see {log.name}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{name}: not ready after {timeout:.0f}s; see {log.name}")
+            time.sleep(0.1)
+        print(f"{name}: ready (pid {proc.pid}, {svc['ready']})")
+
+
+def stop(cfg):
+    for name, svc in services(cfg).items():
+        pid = _read_pid(cfg, name)
+        if pid and _is_ours(pid, svc["marker"]):
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(50):
+                if not _is_ours(pid, svc["marker"]):
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(pid, signal.SIGKILL)
+            print(f"{name}: stopped (pid {pid})")
+        else:
+            print(f"{name}: not running")
+        try:
+            os.unlink(_pid_file(cfg, name))
+        except FileNotFoundError:
+            pass
+
+
+def status(cfg):
+    running = True
+    for name, svc in services(cfg).items():
+        pid = _read_pid(cfg, name)
+        alive = bool(pid and _is_ours(pid, svc["marker"]) and _answers(svc["ready"]))
+        running = running and alive
+        print(f"{name}: {'running' if alive else 'stopped'} {svc['ready']}")
+    return running
+
+
+def reset(cfg):
+    urllib.request.urlopen(  # noqa: S310 - loopback only
+        urllib.request.Request(f"http://127.0.0.1:{cfg['moto_port']}/moto-api/reset", method="POST"),
+        timeout=10,
+    ).read()
+    if "atlas" in services(cfg):
+        urllib.request.urlopen(  # noqa: S310 - loopback only
+            urllib.request.Request(
+                f"http://127.0.0.1:{cfg['atlas_port']}/_standin/reset", data=b"{}", method="POST"
+            ),
+            timeout=10,
+        ).read()
+    for log in ("moto-requests.jsonl", "atlas-requests.jsonl"):
+        try:
+            os.unlink(os.path.join(cfg["run_dir"], log))
+        except FileNotFoundError:
+            pass
+    print("emulators: reset")
+
+
+def main(argv):
+    cfg = settings()
+    command = argv[1] if len(argv) > 1 else "status"
+    if command == "start":
+        start(cfg)
+    elif command == "stop":
+        stop(cfg)
+    elif command == "status":
+        return 0 if status(cfg) else 1
+    elif command == "reset":
+        reset(cfg)
+    elif command == "env":
+        print(json.dumps(cfg))
+    else:
+        raise SystemExit(f"unknown command {command!r}: use start, stop, status, reset or env")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,85 @@
+"""In-process patches that make moto 5.2.5 behave like AWS where the stack needs it.
+
+This file is the ONLY place where the test harness changes moto. Each patch names the
+AWS behaviour it models and the moto gap it closes (see shared notes
+"moto-5.2.5-coverage"). The collection's modules are never changed to please the
+emulator: if a module needs a patch here, the module is doing what AWS documents.
+
+Patches are applied by ``moto_launcher.py`` before the server answers its first
+request. ``apply()`` is idempotent.
+"""
+
+from __future__ import annotations
+
+_APPLIED = False
+
+# Each entry: (name, AWS behaviour modelled, function that installs the patch).
+PATCHES: list = []
+
+
+def patch(name: str, aws_behaviour: str):
+    """Register a patch function with the AWS behaviour it models."""
+
+    def register(func):
+        PATCHES.append((name, aws_behaviour, func))
+        return func
+
+    return register
+
+
+@patch(
+    "ecr-immutable-tag-error-code",
+    "ECR PutImage on an IMMUTABLE repository with an existing tag raises "
+    "ImageTagAlreadyExistsException (ECR API reference, PutImage errors); moto raises "
+    "ImageAlreadyExistsException.",
+)
+def _ecr_immutable_tag_error():
+    import json
+
+    from moto.core.exceptions import ServiceException
+    from moto.ecr import models
+    from moto.ecr.exceptions import ImageAlreadyExistsException
+
+    class ImageTagAlreadyExistsException(ServiceException):
+        code = "ImageTagAlreadyExistsException"
+
+    # moto finds an error's service model through the exception's module name.
+    ImageTagAlreadyExistsException.__module__ = "moto.ecr.exceptions"
+
+    original = models.ECRBackend.put_image
+
+    def _manifest_body(text):
+        body = json.loads(text)
+        body.pop("imageManifest", None)  # moto's own bookkeeping key
+        return body
+
+    def put_image(self, repository_name, image_manifest, image_tag, *args, **kwargs):
+        try:
+            return original(self, repository_name, image_manifest, image_tag, *args, **kwargs)
+        except ImageAlreadyExistsException:
+            repository = self.repositories[repository_name]
+            wanted = _manifest_body(image_manifest)
+            same_manifest = any(
+                _manifest_body(img.image_manifest) == wanted
+                for img in repository.images
+                if image_tag in img.image_tags
+            )
+            if repository.is_tag_immutable() and not same_manifest:
+                raise ImageTagAlreadyExistsException(
+                    f"The image tag '{image_tag}' already exists in the '{repository_name}' repository "
+                    f"with registry ID '{repository.registry_id}' and cannot be overwritten because the "
+                    "repository is immutable."
+                ) from None
+            raise
+
+    models.ECRBackend.put_image = put_image
+
+
+def apply() -> list:
+    """Install every registered patch once; return their names."""
+    global _APPLIED
+    if not _APPLIED:
+        for _name, _behaviour, func in PATCHES:
+            func()
+        _APPLIED = True
+    return [name for name, _behaviour, _func in PATCHES]
