@@ -114,14 +114,18 @@ class AtlasError(Exception):
         }
 
 
-def _hint(status, error_code, parameters, project_id, auth_kind):
+def _hint(status, error_code, parameters, project_id, auth_kind, detail=None):
     """What the user should do about an error, in one sentence or two."""
     code = error_code or ""
     if code in _ACCESS_LIST_CODES:
         caller = ""
+        candidates = [detail or ""]
         for value in parameters or []:
-            if isinstance(value, str) and re.match(r"^[0-9a-fA-F:.]+$", value):
-                caller = " (%s)" % value
+            candidates.extend(value.values() if isinstance(value, dict) else [value])
+        for value in candidates:
+            match = re.search(r"\b(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:]+)\b", str(value))
+            if match:
+                caller = " (%s)" % match.group(1)
         return ("The caller's IP address%s is not on the API access list of these credentials: add it in "
                 "Atlas under Organization Access Manager > Applications > API Keys or Service Accounts > "
                 "API Access List, or run from an address that is on it." % caller)
@@ -313,9 +317,9 @@ class AtlasClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.items_per_page = items_per_page
-        self.transport = transport or urllib_transport
-        self.sleep = sleep or time.sleep
-        self.clock = clock or time.time
+        self.transport = urllib_transport if transport is None else transport
+        self.sleep = time.sleep if sleep is None else sleep
+        self.clock = time.time if clock is None else clock
         self.project_id = project_id
         self.calls = []  # (method, path, status) of every HTTP exchange, for debugging and tests
         if client_id or client_secret:
@@ -469,7 +473,7 @@ class AtlasClient:
             ": " + detail.rstrip(".") if detail else "")
         return AtlasError(message, status=status, error_code=code, detail=detail, method=method,
                           path=path.split("?")[0], parameters=parameters,
-                          hint=_hint(status, code, parameters, self.project_id, self.auth.kind))
+                          hint=_hint(status, code, parameters, self.project_id, self.auth.kind, detail))
 
     def get(self, path, params=None, version=None):
         return self.request("GET", path, params=params, version=version)[1]

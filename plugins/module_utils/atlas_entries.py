@@ -72,6 +72,16 @@ def canonical_network(text, field):
                      % (field, text, corrected))
 
 
+def _wire(address):
+    """How an address or network is sent: IPv6 in full 8-group form, which is what the
+    Atlas spec's ipAddress/cidrBlock patterns accept (they reject the :: shorthand)."""
+    if address.version == 6:
+        if isinstance(address, ipaddress.IPv6Network):
+            return "%s/%d" % (address.network_address.exploded, address.prefixlen)
+        return address.exploded
+    return str(address)
+
+
 def normalize_entry(entry, index=0, now=None):
     """Validate one user entry (snake_case keys). Returns the normalised entry.
 
@@ -107,11 +117,11 @@ def normalize_entry(entry, index=0, now=None):
                 where, raw, "; use cidr_block for a network" if "/" in raw else ""))
         key = str(ipaddress.ip_network(address))
         value = str(address)
-        payload["ipAddress"] = value
+        payload["ipAddress"] = _wire(address)
     else:
         key = canonical_network(raw, "%s.cidr_block" % where)
         value = key
-        payload["cidrBlock"] = key
+        payload["cidrBlock"] = _wire(ipaddress.ip_network(key))
     comment = entry.get("comment")
     if comment is not None:
         comment = str(comment)
@@ -235,7 +245,7 @@ def predict(current, add, gone):
     for norm in add:
         view = dict(norm["payload"])
         if norm["field"] == "ip_address":
-            view["cidrBlock"] = norm["key"]
+            view["cidrBlock"] = _wire(ipaddress.ip_network(norm["key"]))
         if norm["key"] in index:
             merged = dict(result[index[norm["key"]]])
             merged.update(view)
