@@ -14,7 +14,7 @@ short_description: Put an image manifest under a tag in ECR (retag or seed) with
 version_added: 0.1.0
 description:
   - Makes C(image_tag) point at an image in a private ECR repository by writing its manifest with
-    the ECR API (C(PutImage)), with no container engine: either an existing image's manifest
+    the ECR API (C(PutImage)), with no container engine, either from an existing image's manifest
     (C(source_tag), a retag such as promoting C(3f2c1ab) to C(release-42)) or a given manifest
     (C(manifest), used to seed an emulated registry for tests).
   - Idempotent. When the tag already points at the same manifest nothing changes; when it points at
@@ -41,7 +41,7 @@ options:
     description: Account ID of the registry; the caller's account when omitted.
     type: str
 author:
-  - ecs_webstack contributors
+  - ecs_webstack contributors (@stackops)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

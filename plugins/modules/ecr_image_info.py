@@ -39,7 +39,7 @@ options:
     type: bool
     default: false
 author:
-  - ecs_webstack contributors
+  - ecs_webstack contributors (@stackops)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

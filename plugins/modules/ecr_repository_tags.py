@@ -30,7 +30,7 @@ extends_documentation_fragment:
   - amazon.aws.tags
   - amazon.aws.boto3
 author:
-  - ecs_webstack contributors
+  - ecs_webstack contributors (@stackops)
 """
 
 EXAMPLES = r"""
