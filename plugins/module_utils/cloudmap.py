@@ -1,0 +1,213 @@
+# -*- coding: utf-8 -*-
+# Copyright: ecs_webstack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared AWS Cloud Map (servicediscovery) code for the collection's cloudmap_* modules.
+
+One client factory (``cloudmap_client``), lookups that filter on the client side as well as on
+the server (a filter the endpoint ignores must not return someone else's namespace), an
+operation waiter and tag helpers. Callers own the module; every error goes through
+``fail_json_aws``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+import uuid
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+try:
+    import botocore
+    from botocore.config import Config
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK
+
+def _errors():
+    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
+
+def endpoint_override(module):
+    """The endpoint the client will use when it is not AWS's own (module option or environment)."""
+    return (
+        module.params.get("endpoint_url")
+        or os.environ.get("AWS_ENDPOINT_URL_SERVICEDISCOVERY")
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
+
+
+def cloudmap_client(module, discovery=False):
+    """Return the servicediscovery client (retries with jittered backoff).
+
+    ``discovery=True`` is for DiscoverInstances, whose requests botocore sends to the host
+    ``data-servicediscovery.<region>.amazonaws.com`` (a host prefix from the service model).
+    Against an endpoint override (a local emulator, a VPC endpoint) that prefix produces a host
+    that does not exist (``data-127.0.0.1``), so host prefix injection is turned off there and
+    only there; against AWS the prefix is required.
+    """
+    extra = {}
+    if discovery and endpoint_override(module):
+        extra["config"] = Config(inject_host_prefix=False)
+    return module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff(), **extra)
+
+
+def request_id():
+    return str(uuid.uuid4())
+
+
+def paginate(module, client, method, key, what, **kwargs):
+    items = []
+    try:
+        paginator = client.get_paginator(method)
+        for page in paginator.paginate(**kwargs):
+            items.extend(page.get(key, []))
+    except _errors() as err:
+        module.fail_json_aws(err, msg="Could not list {0}".format(what))
+    return items
+
+
+def find_namespace(module, client, name, ns_type="DNS_PRIVATE"):
+    """Return the namespace summary named ``name`` (of ``ns_type``), or None."""
+    wanted = name.rstrip(".")
+    found = paginate(
+        module,
+        client,
+        "list_namespaces",
+        "Namespaces",
+        "Cloud Map namespaces",
+        Filters=[{"Name": "TYPE", "Values": [ns_type], "Condition": "EQ"}],
+    )
+    for namespace in found:
+        if namespace.get("Name", "").rstrip(".") == wanted and namespace.get("Type", ns_type) == ns_type:
+            return namespace
+    return None
+
+
+def get_namespace(module, client, namespace_id):
+    """Return the full namespace description, or None when it does not exist."""
+    try:
+        return client.get_namespace(Id=namespace_id)["Namespace"]
+    except is_boto3_error_code("NamespaceNotFound"):
+        return None
+    except _errors() as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read Cloud Map namespace {0}".format(namespace_id))
+
+
+def list_services(module, client, namespace_id):
+    """Return the summaries of the services in a namespace."""
+    found = paginate(
+        module,
+        client,
+        "list_services",
+        "Services",
+        "Cloud Map services",
+        Filters=[{"Name": "NAMESPACE_ID", "Values": [namespace_id], "Condition": "EQ"}],
+    )
+    # Filter here as well: an endpoint that ignores Filters must not leak other namespaces' services.
+    return [s for s in found if s.get("NamespaceId", namespace_id) == namespace_id]
+
+
+def find_service(module, client, namespace_id, name):
+    """Return the full description of service ``name`` in a namespace, or None."""
+    for summary in list_services(module, client, namespace_id):
+        if summary.get("Name") != name:
+            continue
+        service = get_service(module, client, summary["Id"])
+        if service is not None and service.get("NamespaceId", namespace_id) == namespace_id:
+            return service
+    return None
+
+
+def get_service(module, client, service_id):
+    try:
+        return client.get_service(Id=service_id)["Service"]
+    except is_boto3_error_code("ServiceNotFound"):
+        return None
+    except _errors() as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read Cloud Map service {0}".format(service_id))
+
+
+def list_instances(module, client, service_id):
+    return paginate(
+        module, client, "list_instances", "Instances", "instances of Cloud Map service " + service_id, ServiceId=service_id
+    )
+
+
+def instances_health(module, client, service_id):
+    """Return {instance id: HEALTHY|UNHEALTHY|UNKNOWN}."""
+    health = {}
+    kwargs = dict(ServiceId=service_id)
+    try:
+        while True:
+            page = client.get_instances_health_status(**kwargs)
+            health.update(page.get("Status", {}) or {})
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+    except is_boto3_error_code("InstanceNotFound"):
+        return health
+    except _errors() as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read the health of Cloud Map service {0}".format(service_id))
+    return health
+
+
+def wait_operation(module, client, operation_id, timeout=300, delay=2):
+    """Wait until a Cloud Map operation succeeds; fail the module when it fails or times out."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            operation = client.get_operation(OperationId=operation_id)["Operation"]
+        except _errors() as err:
+            module.fail_json_aws(err, msg="Could not read Cloud Map operation {0}".format(operation_id))
+        status = operation.get("Status")
+        if status == "SUCCESS":
+            return operation
+        if status == "FAIL":
+            module.fail_json(
+                msg="Cloud Map operation {0} ({1}) failed: {2} {3}".format(
+                    operation_id, operation.get("Type"), operation.get("ErrorCode", ""), operation.get("ErrorMessage", "")
+                ),
+                operation=operation,
+            )
+        if time.time() >= deadline:
+            module.fail_json(
+                msg="Cloud Map operation {0} still {1} after {2}s; raise wait_timeout or check it with "
+                "'aws servicediscovery get-operation --operation-id {0}'".format(operation_id, status, timeout),
+                operation=operation,
+            )
+        time.sleep(delay)
+
+
+def resource_tags(module, client, arn):
+    try:
+        tags = client.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
+    except _errors() as err:
+        module.fail_json_aws(err, msg="Could not read the tags of {0}".format(arn))
+    return boto3_tag_list_to_ansible_dict(tags, "Key", "Value")
+
+
+def tag_changes(current, wanted, purge):
+    """Return (tags to set, keys to remove); ``wanted=None`` leaves tags alone."""
+    if wanted is None:
+        return {}, []
+    return compare_aws_tags(current, wanted, purge_tags=purge)
+
+
+def apply_tags(module, client, arn, to_set, to_remove):
+    try:
+        if to_remove:
+            client.untag_resource(ResourceARN=arn, TagKeys=list(to_remove))
+        if to_set:
+            client.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set, "Key", "Value"))
+    except _errors() as err:
+        module.fail_json_aws(err, msg="Could not update the tags of {0}".format(arn))
+
+
+def boto3_tags(tags):
+    return ansible_dict_to_boto3_tag_list(tags or {}, "Key", "Value")
