@@ -75,6 +75,32 @@ def _ecr_immutable_tag_error():
     models.ECRBackend.put_image = put_image
 
 
+@patch(
+    "ec2-describe-tags-resource-types",
+    "EC2 DescribeTags reports and filters by the resource types of the EC2 API reference "
+    "(DescribeTags, filter resource-type: 'natgateway', 'elastic-ip', ...); moto uses its own "
+    "internal names ('nat-gateway', 'vpc-elastic-ip'), so amazon.aws's ensure_ec2_tags finds no "
+    "tags on a NAT gateway and re-tags it on every run (ec2_vpc_nat_gateway never reports ok).",
+)
+def _ec2_describe_tags_resource_types():
+    from moto.ec2.models import tags as tag_models
+
+    moto_to_aws = {"nat-gateway": "natgateway", "vpc-elastic-ip": "elastic-ip"}
+    aws_to_moto = {aws: moto for moto, aws in moto_to_aws.items()}
+    original = tag_models.TagBackend.describe_tags
+
+    def describe_tags(self, filters=None):
+        if filters and "resource-type" in filters:
+            filters = dict(filters)
+            filters["resource-type"] = [aws_to_moto.get(v, v) for v in filters["resource-type"]]
+        results = original(self, filters)
+        for result in results:
+            result["resource_type"] = moto_to_aws.get(result["resource_type"], result["resource_type"])
+        return results
+
+    tag_models.TagBackend.describe_tags = describe_tags
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
