@@ -24,7 +24,7 @@ description:
     C(/32) (or C(/128)) CIDR are the same entry. A CIDR with host bits set is an error that shows the
     corrected network.
 author:
-  - ecs_webstack maintainers
+  - ecs_webstack contributors (@stackops)
 extends_documentation_fragment:
   - stackops.ecs_webstack.atlas
 options:
@@ -98,8 +98,10 @@ notes:
     the same project.
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 """
 
