@@ -3,6 +3,7 @@
 
     python tools/gen_role_docs.py          # write the pages
     python tools/gen_role_docs.py --check  # exit 1 when a page is missing or stale
+    python tools/gen_role_docs.py ecr      # only the named roles
 """
 
 import json
@@ -64,9 +65,10 @@ def render(role):
 
 def main(argv):
     check = "--check" in argv
+    only = [a for a in argv if not a.startswith("-")]
     stale = []
     roles_dir = os.path.join(REPO, "roles")
-    for role in sorted(os.listdir(roles_dir)):
+    for role in sorted(only or os.listdir(roles_dir)):
         if not os.path.isfile(os.path.join(roles_dir, role, "meta", "argument_specs.yml")):
             continue
         path = os.path.join(REPO, "docs", "roles", role + ".md")
