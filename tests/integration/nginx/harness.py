@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -164,50 +165,80 @@ class DnsServer:
 # ------------------------------------------------------------------------------------------- backend
 
 
-async def _serve_backend(name: str, host: str, port: int) -> None:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-                    return
-                lines = head.decode("latin-1").split("\r\n")
-                method, target, version = (lines[0].split(" ", 2) + ["", ""])[:3]
-                headers = {}
-                for line in lines[1:]:
-                    if ":" in line:
-                        k, v = line.split(":", 1)
-                        headers[k.strip().lower()] = v.strip()
-                length = int(headers.get("content-length") or 0)
-                if length:
-                    await reader.readexactly(length)
+class _BackendProtocol(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive, answering every request with the backend's name (header and JSON body).
+
+    A Protocol rather than asyncio streams: accepting a connection must stay cheap, because nginx in
+    `variable` mode opens one connection per request and the benchmark compares against direct traffic.
+    Query parameters: delay_ms=N answers after N ms; status=N answers with that status.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.buf = b""
+        self.transport = None
+        self.pending = 0
+        self.close_after = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while not self.pending:  # a delayed answer holds the requests pipelined behind it
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = self.buf[:end].decode("latin-1")
+            lines = head.split("\r\n")
+            headers = {}
+            for line in lines[1:]:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    headers[k.strip().lower()] = v.strip()
+            length = int(headers.get("content-length") or 0)
+            if len(self.buf) < end + 4 + length:
+                return
+            self.buf = self.buf[end + 4 + length:]
+            method, target, version = (lines[0].split(" ", 2) + ["", ""])[:3]
+            conn = headers.get("connection", "").lower()
+            close = conn == "close" or (version == "HTTP/1.0" and conn != "keep-alive")
+            delay_ms, status = 0.0, 200
+            if "?" in target:
                 query = parse_qs(urlsplit(target).query)
                 delay_ms = float(query.get("delay_ms", ["0"])[0])
                 status = int(query.get("status", ["200"])[0])
-                if delay_ms > 0:
-                    await asyncio.sleep(delay_ms / 1000.0)
-                body = json.dumps({
-                    "backend": name, "method": method, "path": target,
-                    "headers": {k: v for k, v in headers.items()
-                                if k.startswith("x-") or k in ("host", "connection")},
-                }).encode()
-                conn = headers.get("connection", "").lower()
-                close = conn == "close" or (version == "HTTP/1.0" and conn != "keep-alive")
-                writer.write(
-                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\nX-Backend: {name}\r\n"
-                    f"{'Connection: close' + chr(13) + chr(10) if close else ''}\r\n".encode() + body)
-                await writer.drain()
-                if close:
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            return
-        finally:
-            with contextlib.suppress(Exception):
-                writer.close()
+            body = json.dumps({
+                "backend": self.name, "method": method, "path": target,
+                "headers": {k: v for k, v in headers.items() if k.startswith("x-") or k in ("host", "connection")},
+            }).encode()
+            response = (f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                        f"X-Backend: {self.name}\r\n{'Connection: close' + chr(13) + chr(10) if close else ''}"
+                        "\r\n").encode() + body
+            if delay_ms > 0:
+                self.pending += 1
+                asyncio.get_running_loop().call_later(delay_ms / 1000.0, self._send, response, close)
+                return  # the rest of the buffer is handled when this one is sent
+            self._send(response, close, immediate=True)
+            if close:
+                return
 
-    server = await asyncio.start_server(handle, host, port, reuse_address=True, backlog=512)
+    def _send(self, response: bytes, close: bool, immediate: bool = False) -> None:
+        if self.transport.is_closing():
+            return
+        self.transport.write(response)
+        if close:
+            self.transport.close()
+            return
+        if not immediate:
+            self.pending -= 1
+            if self.buf:
+                self.data_received(b"")
+
+
+async def _serve_backend(name: str, host: str, port: int) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: _BackendProtocol(name), host, port, reuse_address=True, backlog=1024)
     print("ready", flush=True)
     async with server:
         await server.serve_forever()
@@ -429,6 +460,33 @@ def role_vars(mode: str, dns: DnsServer, backend_port: int, listen_port: int, st
         "nginx_discovery_config_dest": str(dest),
         **extra,
     }
+
+
+def upstream_block(text: str) -> str:
+    """The `upstream ... { ... }` block of a rendered configuration ('' when there is none)."""
+    match = re.search(r"^upstream \S+ \{\n.*?^\}\n", text, re.M | re.S)
+    return match.group(0) if match else ""
+
+
+def without_resolve(text: str, addresses: list[str]) -> str:
+    """An upstream_resolve rendering made loadable by nginx < 1.27.3: the `resolver`/`resolver_timeout` lines
+    inside the upstream are dropped and `server <name>:<port> resolve <params>;` becomes one
+    `server <address>:<port> <params>;` per address. Everything else is left exactly as the role rendered it."""
+    block = upstream_block(text)
+    if not block:
+        raise ValueError("no upstream block in the configuration")
+    lines = []
+    for line in block.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith(("resolver ", "resolver_timeout ")):
+            continue
+        match = re.match(r"(\s*)server (\S+):(\d+) resolve(.*;)\n", line)
+        if match:
+            indent, _name, port, params = match.groups()
+            lines += [f"{indent}server {a}:{port}{params}\n" for a in addresses]
+            continue
+        lines.append(line)
+    return text.replace(block, "".join(lines))
 
 
 HASHED_ASSET = "assets/index-BfX3a1_c.js"
