@@ -1,0 +1,95 @@
+"""Helpers for the end-to-end tests: run the playbooks against the emulators, read their logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(REPO, "tools", "emulators"))
+
+import ctl  # noqa: E402  (tools/emulators/ctl.py)
+
+_RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
+
+
+class Emulators:
+    """The emulators a test session uses (started here when `make test` did not)."""
+
+    def __init__(self):
+        self.cfg = ctl.settings()
+        self.started_here = False
+
+    def __enter__(self):
+        if not ctl.status(self.cfg):
+            ctl.start(self.cfg)
+            self.started_here = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.started_here:
+            ctl.stop(self.cfg)
+
+    def reset(self):
+        ctl.reset(self.cfg)
+
+    def env(self):
+        env = dict(os.environ)
+        env.update(
+            WEBSTACK_MOTO_PORT=str(self.cfg["moto_port"]),
+            WEBSTACK_ATLAS_PORT=str(self.cfg["atlas_port"]),
+            WEBSTACK_RUN_DIR=self.cfg["run_dir"],
+            ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".build", "collections"),
+            ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+            ANSIBLE_FORCE_COLOR="0",
+            ANSIBLE_NOCOLOR="1",
+        )
+        return env
+
+    def boto3_session(self):
+        import boto3
+
+        return boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        ), "http://127.0.0.1:%d" % self.cfg["moto_port"]
+
+    def requests(self, which="moto"):
+        """Every request the emulator logged so far (JSON lines)."""
+        path = os.path.join(self.cfg["run_dir"], "%s-requests.jsonl" % which)
+        if not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+
+class Run:
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.output = proc.stdout + proc.stderr
+        self.recap = {m.group(1): dict(ok=int(m.group(2)), changed=int(m.group(3)), failed=int(m.group(5)))
+                      for m in _RECAP.finditer(proc.stdout)}
+
+    @property
+    def changed(self):
+        return sum(host["changed"] for host in self.recap.values())
+
+    def changed_tasks(self):
+        """Names of the tasks that reported a change (from the default callback's output)."""
+        tasks, current = [], None
+        for line in self.output.splitlines():
+            if line.startswith("TASK ["):
+                current = line[6:line.rfind("]")]
+            elif line.startswith("changed:") and current and current not in tasks:
+                tasks.append(current)
+        return tasks
+
+
+def playbook(emulators, name, *args, inventory="inventories/local", timeout=900):
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+           os.path.join("playbooks", name)] + list(args)
+    proc = subprocess.run(cmd, cwd=REPO, env=emulators.env(), capture_output=True, text=True,
+                          timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+    return Run(proc)
