@@ -101,6 +101,40 @@ def _ec2_describe_tags_resource_types():
     tag_models.TagBackend.describe_tags = describe_tags
 
 
+@patch(
+    "ecs-update-service-new-deployment",
+    "ECS UpdateService with a new task definition starts a new deployment: the PRIMARY deployment "
+    "names the new revision (ECS API reference, UpdateService; Service.deployments). moto changes "
+    "service.taskDefinition but leaves the old PRIMARY deployment in place, so a rollout can never be "
+    "seen to finish. With no tasks to replace in the emulator, the new deployment completes at once.",
+)
+def _ecs_update_service_new_deployment():
+    import uuid
+
+    from moto.core.utils import utcnow
+    from moto.ecs import models
+
+    original = models.EC2ContainerServiceBackend.update_service
+
+    def update_service(self, service_properties):
+        service = original(self, dict(service_properties))
+        if service.deployments and service.deployments[0].get("taskDefinition") != service.task_definition:
+            deployment = dict(service.deployments[0])
+            deployment_id = "ecs-svc/%d" % (uuid.uuid4().int % 10**19)
+            deployment.update(
+                id=deployment_id,
+                taskDefinition=service.task_definition,
+                createdAt=utcnow(),
+                updatedAt=utcnow(),
+                rolloutState="COMPLETED",
+                rolloutStateReason="ECS deployment %s completed." % deployment_id,
+            )
+            service.deployments = [deployment]
+        return service
+
+    models.EC2ContainerServiceBackend.update_service = update_service
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
