@@ -21,6 +21,13 @@ if not os.path.islink(LINK) and not os.path.isdir(LINK):
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
+# In-process moto (mock_aws) gets the same AWS-behaviour patches as the moto server the other
+# tests use: tools/emulators/moto_patches.py is the one place where moto is corrected.
+sys.path.insert(0, os.path.join(REPO, "tools", "emulators"))
+import moto_patches  # noqa: E402
+
+moto_patches.apply()
+
 
 class ModuleExit(Exception):
     """Raised in place of exit_json/fail_json so a test can read the module's result."""
