@@ -14,7 +14,7 @@ harness = importlib.util.module_from_spec(_spec)
 sys.modules["nginx_discovery_harness"] = harness
 _spec.loader.exec_module(harness)
 
-TTL = 2  # seconds: the DNS record TTL and the role's nginx_discovery_resolver_valid in these tests
+TTL = harness.TEST_TTL
 
 
 @pytest.fixture(scope="session")

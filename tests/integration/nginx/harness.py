@@ -34,6 +34,7 @@ COLLECTIONS_DIR = REPO / ".build" / "collections"
 COLLECTION_LINK = COLLECTIONS_DIR / "ansible_collections" / "stackops" / "ecs_webstack"
 RENDER_PLAYBOOK = HERE / "render.yml"
 BACKEND_NAME = "api.webstack.test"
+TEST_TTL = 2  # seconds: the DNS record TTL and the role's nginx_discovery_resolver_valid in the tests
 
 
 # --------------------------------------------------------------------------------------------- ports

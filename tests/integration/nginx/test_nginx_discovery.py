@@ -10,7 +10,8 @@ import re
 import time
 
 import nginx_discovery_harness as h
-from conftest import TTL
+
+TTL = h.TEST_TTL  # DNS record TTL = nginx_discovery_resolver_valid
 
 API = "/api/whoami"
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 import nginx_discovery_harness as h
-from conftest import TTL
+
+TTL = h.TEST_TTL  # DNS record TTL = nginx_discovery_resolver_valid
 
 API = "/api/whoami"
 
