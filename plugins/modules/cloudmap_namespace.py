@@ -46,6 +46,11 @@ options:
     description: Remove tags that are not in I(tags).
     type: bool
     default: true
+  owner_tags:
+    description:
+      - With I(state=absent), delete the namespace only when its tags include every one of these; otherwise leave
+        it alone and say so in C(msg). Lets a destroy playbook remove only what its stack created.
+    type: dict
   wait_timeout:
     description: Seconds to wait for the create, update or delete operation to finish.
     type: int
@@ -141,6 +146,14 @@ def describe(module, client, summary):
 def ensure_absent(module, client, current):
     result = dict(changed=False, namespace={})
     if not current:
+        module.exit_json(**result)
+    owner_tags = module.params["owner_tags"] or {}
+    foreign = dict((k, v) for k, v in owner_tags.items() if current["tags"].get(k) != v)
+    if foreign:
+        result["namespace"] = current
+        result["msg"] = "{0} is not tagged for this stack (owner_tags {1} do not match): left alone".format(
+            current["name"], ", ".join(sorted(foreign))
+        )
         module.exit_json(**result)
     services = [s["Name"] for s in cloudmap.list_services(module, client, current["id"])]
     if services:
@@ -243,6 +256,7 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
+        owner_tags=dict(type="dict"),
         wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -76,6 +76,11 @@ options:
     description: Remove tags that are not in I(tags).
     type: bool
     default: true
+  owner_tags:
+    description:
+      - With I(state=absent), delete the service only when its tags include every one of these; otherwise leave
+        it alone and say so in C(msg). Lets a destroy playbook remove only what its stack created.
+    type: dict
   wait_timeout:
     description: Seconds to wait for Cloud Map operations (update, instance deregistration).
     type: int
@@ -234,6 +239,14 @@ def ensure_absent(module, client, current):
     result = dict(changed=False, service={})
     if not current:
         module.exit_json(**result)
+    owner_tags = module.params["owner_tags"] or {}
+    foreign = dict((k, v) for k, v in owner_tags.items() if current["tags"].get(k) != v)
+    if foreign:
+        result["service"] = current
+        result["msg"] = "{0} is not tagged for this stack (owner_tags {1} do not match): left alone".format(
+            current["dns_name"], ", ".join(sorted(foreign))
+        )
+        module.exit_json(**result)
     instances = cloudmap.list_instances(module, client, current["id"])
     if instances and not params["deregister_instances"]:
         module.fail_json(
@@ -366,6 +379,7 @@ def main():
         deregister_instances=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
+        owner_tags=dict(type="dict"),
         wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleAWSModule(
