@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: ecs_webstack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared ECS code for ecs_service_deploy: the service fields the module manages, in one normal form.
+
+``wanted_fields(params)`` turns module parameters into the API's shape, ``current_fields(service)``
+reads the same fields from DescribeServices, and ``field_changes`` compares them, so the module
+updates exactly what differs (and the unit tests can check each field without AWS).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Fields UpdateService can change in place (the rest need a new service).
+UPDATABLE = (
+    "taskDefinition",
+    "desiredCount",
+    "capacityProviderStrategy",
+    "deploymentConfiguration",
+    "networkConfiguration",
+    "serviceRegistries",
+    "loadBalancers",
+    "healthCheckGracePeriodSeconds",
+    "propagateTags",
+    "enableExecuteCommand",
+    "platformVersion",
+)
+
+
+def _strategy(items):
+    return sorted(
+        (dict(capacityProvider=i["capacityProvider"], weight=int(i.get("weight") or 0), base=int(i.get("base") or 0)) for i in items or []),
+        key=lambda i: i["capacityProvider"],
+    )
+
+
+def _registries(items):
+    out = []
+    for item in items or []:
+        entry = dict(registryArn=item["registryArn"])
+        for key in ("containerName", "containerPort", "port"):
+            if item.get(key) not in (None, ""):
+                entry[key] = item[key]
+        out.append(entry)
+    return sorted(out, key=lambda i: i["registryArn"])
+
+
+def _load_balancers(items):
+    out = []
+    for item in items or []:
+        entry = dict((k, item[k]) for k in ("targetGroupArn", "loadBalancerName", "containerName", "containerPort") if item.get(k))
+        out.append(entry)
+    return sorted(out, key=lambda i: (i.get("targetGroupArn", ""), i.get("containerName", ""), i.get("containerPort", 0)))
+
+
+def _network(config):
+    vpc = (config or {}).get("awsvpcConfiguration") or {}
+    if not vpc:
+        return {}
+    return dict(
+        awsvpcConfiguration=dict(
+            subnets=sorted(vpc.get("subnets") or []),
+            securityGroups=sorted(vpc.get("securityGroups") or []),
+            assignPublicIp=vpc.get("assignPublicIp") or "DISABLED",
+        )
+    )
+
+
+def _deployment(config):
+    config = config or {}
+    breaker = config.get("deploymentCircuitBreaker") or {}
+    return dict(
+        minimumHealthyPercent=config.get("minimumHealthyPercent"),
+        maximumPercent=config.get("maximumPercent"),
+        deploymentCircuitBreaker=dict(enable=bool(breaker.get("enable")), rollback=bool(breaker.get("rollback"))),
+    )
+
+
+def wanted_fields(params, task_definition_arn):
+    """The API fields the module parameters ask for (None = not managed, left as it is)."""
+    deployment = params.get("deployment") or {}
+    fields = dict(
+        taskDefinition=task_definition_arn,
+        desiredCount=params["desired_count"],
+        launchType=params.get("launch_type"),
+        capacityProviderStrategy=None,
+        deploymentConfiguration=_deployment(
+            dict(
+                minimumHealthyPercent=deployment.get("minimum_healthy_percent"),
+                maximumPercent=deployment.get("maximum_percent"),
+                deploymentCircuitBreaker=dict(
+                    enable=deployment.get("circuit_breaker"), rollback=deployment.get("rollback")
+                ),
+            )
+        ),
+        networkConfiguration=None,
+        serviceRegistries=_registries(
+            dict(
+                registryArn=r["registry_arn"],
+                containerName=r.get("container_name"),
+                containerPort=r.get("container_port"),
+                port=r.get("port"),
+            )
+            for r in params.get("service_registries") or []
+        ),
+        loadBalancers=_load_balancers(
+            dict(
+                targetGroupArn=lb["target_group_arn"], containerName=lb["container_name"], containerPort=lb["container_port"]
+            )
+            for lb in params.get("load_balancers") or []
+        ),
+        healthCheckGracePeriodSeconds=params.get("health_check_grace_period"),
+        propagateTags=params.get("propagate_tags"),
+        enableExecuteCommand=params.get("enable_execute_command"),
+        platformVersion=params.get("platform_version"),
+    )
+    if params.get("capacity_provider_strategy"):
+        fields["capacityProviderStrategy"] = _strategy(
+            dict(capacityProvider=s["capacity_provider"], weight=s.get("weight"), base=s.get("base"))
+            for s in params["capacity_provider_strategy"]
+        )
+    network = params.get("network") or {}
+    if network.get("subnets"):
+        fields["networkConfiguration"] = _network(
+            dict(
+                awsvpcConfiguration=dict(
+                    subnets=network["subnets"],
+                    securityGroups=network.get("security_groups") or [],
+                    assignPublicIp="ENABLED" if network.get("assign_public_ip") else "DISABLED",
+                )
+            )
+        )
+    return fields
+
+
+def current_fields(service):
+    """The same fields as DescribeServices reports them."""
+    return dict(
+        taskDefinition=service.get("taskDefinition"),
+        desiredCount=service.get("desiredCount"),
+        launchType=service.get("launchType") if not service.get("capacityProviderStrategy") else None,
+        capacityProviderStrategy=_strategy(service.get("capacityProviderStrategy")) or None,
+        deploymentConfiguration=_deployment(service.get("deploymentConfiguration")),
+        networkConfiguration=_network(service.get("networkConfiguration")) or None,
+        serviceRegistries=_registries(service.get("serviceRegistries")),
+        loadBalancers=_load_balancers(service.get("loadBalancers")),
+        healthCheckGracePeriodSeconds=service.get("healthCheckGracePeriodSeconds"),
+        propagateTags=service.get("propagateTags") or "NONE",
+        enableExecuteCommand=bool(service.get("enableExecuteCommand")),
+        platformVersion=service.get("platformVersion"),
+    )
+
+
+def field_changes(current, wanted, autoscaling=False):
+    """Return {field: (current, wanted)} for every managed field that differs.
+
+    ``None`` in ``wanted`` means "not managed". With autoscaling the desired count belongs to
+    Application Auto Scaling after creation and is never compared.
+    """
+    changes = {}
+    for key, value in wanted.items():
+        if value is None:
+            continue
+        if key == "desiredCount" and autoscaling:
+            continue
+        if key == "launchType" and wanted.get("capacityProviderStrategy"):
+            continue
+        if current.get(key) != value:
+            changes[key] = (current.get(key), value)
+    if wanted.get("capacityProviderStrategy") is None and wanted.get("launchType") is None:
+        # Neither given: the service follows the cluster's default strategy; nothing to compare.
+        changes.pop("capacityProviderStrategy", None)
+    return changes
+
+
+def steady_state(service, task_definition_arn):
+    """Classify a service during a deployment: (state, reason).
+
+    state is ``steady`` (one PRIMARY deployment of the wanted task definition, rollout completed,
+    running == desired), ``failed`` (rollout FAILED), ``rolled_back`` (the circuit breaker replaced the
+    wanted task definition by the previous one) or ``in_progress``.
+    """
+    deployments = service.get("deployments") or []
+    primary = [d for d in deployments if d.get("status") == "PRIMARY"]
+    for deployment in deployments:
+        if deployment.get("rolloutState") == "FAILED":
+            return "failed", deployment.get("rolloutStateReason") or "deployment {0} failed".format(deployment.get("id"))
+    if not primary:
+        return "in_progress", "no PRIMARY deployment yet"
+    primary = primary[0]
+    if task_definition_arn and primary.get("taskDefinition") and primary["taskDefinition"] != task_definition_arn:
+        return "rolled_back", "the PRIMARY deployment runs {0}, not {1}: the circuit breaker rolled back".format(
+            primary["taskDefinition"], task_definition_arn
+        )
+    if len(deployments) > 1:
+        return "in_progress", "{0} deployments still active".format(len(deployments))
+    if primary.get("rolloutState") not in (None, "COMPLETED"):
+        return "in_progress", primary.get("rolloutStateReason") or "rollout {0}".format(primary.get("rolloutState"))
+    if service.get("runningCount") != service.get("desiredCount"):
+        return "in_progress", "{0} of {1} tasks running".format(service.get("runningCount"), service.get("desiredCount"))
+    return "steady", "steady state"
+
+
+def recent_events(service, count=10):
+    """The service's most recent event messages (ECS lists the newest first)."""
+    return [
+        "{0} {1}".format(e.get("createdAt", ""), e.get("message", "")).strip() for e in (service.get("events") or [])[:count]
+    ]

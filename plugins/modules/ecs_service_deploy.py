@@ -1,0 +1,549 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ecs_webstack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: ecs_service_deploy
+short_description: Create, update, wait for and delete an ECS service, comparing every field it manages
+version_added: 0.1.0
+description:
+  - Creates an ECS service or updates it in place (C(UpdateService)) when any field it manages differs from what
+    is asked - task definition, desired count, capacity provider strategy, deployment configuration (min/max
+    healthy percent, circuit breaker with rollback), awsvpc network configuration, Cloud Map service registries,
+    load balancers, health check grace period, tag propagation, ECS Exec, platform version - and the tags.
+  - With I(autoscaling=true) the desired count is set only when the service is created; afterwards it belongs to
+    Application Auto Scaling and is never reset.
+  - Waits with its own loop until the deployment is steady (one PRIMARY deployment of the new task definition,
+    rollout C(COMPLETED), running count equal to desired). When the rollout fails or the deployment circuit
+    breaker rolls back to the previous task definition, the module fails and returns the service's recent events,
+    which say why (failed health checks, image pull errors, ...).
+  - I(state=absent) scales the service to 0, deletes it and waits until it is C(INACTIVE).
+  - Written because C(community.aws.ecs_service) cannot update C(service_registries) of an existing service,
+    does not compare the deployment configuration or the capacity provider strategy (changes are silently
+    ignored), fails when a service moves from a launch type to a capacity provider strategy, and its wait does
+    not detect a circuit breaker rollback.
+options:
+  cluster:
+    description: Name or ARN of the cluster.
+    type: str
+    required: true
+  name:
+    description: Name of the service.
+    type: str
+    required: true
+  state:
+    description: Whether the service should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  task_definition:
+    description: ARN (or C(family:revision)) of the task definition to run. Required with I(state=present).
+    type: str
+  desired_count:
+    description: Number of tasks. With I(autoscaling=true) only used when the service is created.
+    type: int
+    default: 1
+  autoscaling:
+    description: Application Auto Scaling owns the desired count; do not compare or reset it after creation.
+    type: bool
+    default: false
+  launch_type:
+    description: C(FARGATE) or C(EC2). Mutually exclusive with I(capacity_provider_strategy). Cannot change in place.
+    type: str
+    choices: [FARGATE, EC2]
+  capacity_provider_strategy:
+    description: Capacity provider strategy. When neither this nor I(launch_type) is given, the cluster's default applies.
+    type: list
+    elements: dict
+    suboptions:
+      capacity_provider:
+        description: Name of the capacity provider, for example C(FARGATE_SPOT).
+        type: str
+        required: true
+      weight:
+        description: Relative share of the tasks.
+        type: int
+        default: 0
+      base:
+        description: Tasks always placed on this provider.
+        type: int
+        default: 0
+  platform_version:
+    description: Fargate platform version, for example C(LATEST). Omitted is not compared.
+    type: str
+  network:
+    description: awsvpc network configuration.
+    type: dict
+    suboptions:
+      subnets:
+        description: Subnet IDs the tasks run in.
+        type: list
+        elements: str
+        required: true
+      security_groups:
+        description: Security group IDs of the tasks.
+        type: list
+        elements: str
+        default: []
+      assign_public_ip:
+        description: Give each task a public IP (only in public subnets without a NAT).
+        type: bool
+        default: false
+  service_registries:
+    description: Cloud Map services the tasks register in (one per service).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      registry_arn:
+        description: ARN of the Cloud Map service.
+        type: str
+        required: true
+      container_name:
+        description: Container whose port is registered (SRV records only).
+        type: str
+      container_port:
+        description: Container port registered (SRV records only).
+        type: int
+      port:
+        description: Port registered (SRV records only).
+        type: int
+  load_balancers:
+    description: Target groups the tasks register in.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      target_group_arn:
+        description: ARN of the target group.
+        type: str
+        required: true
+      container_name:
+        description: Container receiving the traffic.
+        type: str
+        required: true
+      container_port:
+        description: Port of that container.
+        type: int
+        required: true
+  health_check_grace_period:
+    description: Seconds ECS ignores failing load balancer health checks after a task starts. Omitted is not compared.
+    type: int
+  deployment:
+    description: Deployment configuration.
+    type: dict
+    default: {}
+    suboptions:
+      minimum_healthy_percent:
+        description: Lower limit of running tasks during a deployment, percent of the desired count.
+        type: int
+        default: 100
+      maximum_percent:
+        description: Upper limit of running tasks during a deployment, percent of the desired count.
+        type: int
+        default: 200
+      circuit_breaker:
+        description: Stop a deployment whose tasks keep failing.
+        type: bool
+        default: true
+      rollback:
+        description: When the circuit breaker stops a deployment, roll back to the last completed one.
+        type: bool
+        default: true
+  propagate_tags:
+    description: Copy the tags of the service or the task definition to the tasks.
+    type: str
+    choices: [SERVICE, TASK_DEFINITION, NONE]
+    default: SERVICE
+  enable_execute_command:
+    description: Allow ECS Exec into the tasks.
+    type: bool
+    default: false
+  force_new_deployment:
+    description: Start a new deployment even when nothing changed (always reports changed).
+    type: bool
+    default: false
+  tags:
+    description: Resource tags of the service. Omitted leaves the tags alone.
+    type: dict
+    aliases: [resource_tags]
+  purge_tags:
+    description: Remove tags that are not in I(tags).
+    type: bool
+    default: false
+  wait:
+    description: Wait for a steady state after a change (or until the service is C(INACTIVE) after a delete).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait before failing with the service's recent events.
+    type: int
+    default: 600
+  wait_delay:
+    description: Seconds between two reads of the service while waiting.
+    type: int
+    default: 10
+author:
+  - ecs_webstack contributors (@stackops)
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Backend service, registered in Cloud Map, circuit breaker with rollback
+  stackops.ecs_webstack.ecs_service_deploy:
+    cluster: webstack-dev
+    name: backend
+    task_definition: "{{ backend_taskdef.taskdefinition.taskDefinitionArn }}"
+    desired_count: 2
+    autoscaling: true
+    capacity_provider_strategy:
+      - capacity_provider: FARGATE
+        base: 1
+        weight: 1
+    network:
+      subnets: "{{ network_backend_subnet_ids }}"
+      security_groups: ["{{ network_security_group_ids.backend }}"]
+    service_registries:
+      - registry_arn: "{{ backend_registry.service.arn }}"
+    deployment:
+      minimum_healthy_percent: 100
+      maximum_percent: 200
+    tags:
+      "webstack:stack": webstack
+    wait_timeout: 900
+
+- name: Remove it
+  stackops.ecs_webstack.ecs_service_deploy:
+    cluster: webstack-dev
+    name: backend
+    state: absent
+"""
+
+RETURN = r"""
+service:
+  description: The service as DescribeServices reports it (empty after I(state=absent)).
+  returned: always
+  type: dict
+  contains:
+    serviceArn:
+      description: ARN of the service.
+      type: str
+    taskDefinition:
+      description: Task definition of the PRIMARY deployment.
+      type: str
+    desiredCount:
+      description: Desired count.
+      type: int
+    runningCount:
+      description: Running tasks.
+      type: int
+    deploymentConfiguration:
+      description: Deployment configuration, incl. C(deploymentCircuitBreaker).
+      type: dict
+changes:
+  description: For each field that differed, the value before and the value asked for.
+  returned: always
+  type: dict
+events:
+  description: The service's most recent events (newest first), on a failed or timed-out wait.
+  returned: when the wait failed
+  type: list
+  elements: str
+rollout:
+  description: C(steady), C(failed), C(rolled_back), C(in_progress) (timed out) or C(not_waited).
+  returned: with I(state=present)
+  type: str
+"""
+
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs as ecs_utils
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK
+
+
+def _errors():
+    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
+
+def describe(module, client, cluster, name):
+    try:
+        found = client.describe_services(cluster=cluster, services=[name], include=["TAGS"])
+    except is_boto3_error_code("ClusterNotFoundException"):
+        return None
+    except _errors() as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read ECS service {0}".format(name))
+    services = [s for s in found.get("services", []) if s.get("status") != "INACTIVE"]
+    return services[0] if services else None
+
+
+def resolve_task_definition(module, client, task_definition):
+    if task_definition.startswith("arn:"):
+        return task_definition
+    try:
+        return client.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]["taskDefinitionArn"]
+    except _errors() as err:
+        module.fail_json_aws(err, msg="Could not read task definition {0}".format(task_definition))
+
+
+def api_value(key, value):
+    """A compared value in the shape UpdateService/CreateService take."""
+    if key == "deploymentConfiguration":
+        return dict((k, v) for k, v in value.items() if v is not None)
+    return value
+
+
+def wait_for(module, client, cluster, name, task_definition_arn):
+    """Poll until steady, failed, rolled back or timed out; return (state, reason, service)."""
+    params = module.params
+    deadline = time.time() + params["wait_timeout"]
+    while True:
+        service = describe(module, client, cluster, name) or {}
+        state, reason = ecs_utils.steady_state(service, task_definition_arn)
+        if state != "in_progress" or time.time() >= deadline:
+            return state, reason, service
+        time.sleep(params["wait_delay"])
+
+
+def finish(module, client, result, task_definition_arn):
+    params = module.params
+    if not params["wait"] or module.check_mode:
+        result["rollout"] = "not_waited"
+        module.exit_json(**result)
+    state, reason, service = wait_for(module, client, params["cluster"], params["name"], task_definition_arn)
+    result["service"] = service
+    result["rollout"] = state
+    if state == "steady":
+        module.exit_json(**result)
+    events = ecs_utils.recent_events(service)
+    result["events"] = events
+    if state == "in_progress":
+        msg = "ECS service {0} not steady after {1}s ({2})".format(params["name"], params["wait_timeout"], reason)
+    else:
+        msg = "ECS service {0} deployment {1}: {2}".format(params["name"], state.replace("_", " "), reason)
+    module.fail_json(msg="{0}. Recent events: {1}".format(msg, " | ".join(events) or "none"), **result)
+
+
+def tag_updates(module, service):
+    if module.params["tags"] is None:
+        return {}, []
+    current = boto3_tag_list_to_ansible_dict(service.get("tags", []) or [], "key", "value")
+    return compare_aws_tags(current, module.params["tags"], purge_tags=module.params["purge_tags"])
+
+
+def create(module, client, wanted):
+    params = module.params
+    result = dict(changed=True, changes=dict((k, (None, v)) for k, v in wanted.items() if v is not None), service={})
+    if module._diff:
+        result["diff"] = dict(before={}, after=dict((k, v) for k, v in wanted.items() if v is not None))
+    if module.check_mode:
+        result["rollout"] = "not_waited"
+        module.exit_json(**result)
+    kwargs = dict(
+        cluster=params["cluster"],
+        serviceName=params["name"],
+        taskDefinition=wanted["taskDefinition"],
+        desiredCount=wanted["desiredCount"],
+        deploymentConfiguration=api_value("deploymentConfiguration", wanted["deploymentConfiguration"]),
+        propagateTags=wanted["propagateTags"],
+        enableExecuteCommand=wanted["enableExecuteCommand"],
+        schedulingStrategy="REPLICA",
+        deploymentController=dict(type="ECS"),
+    )
+    for key in ("capacityProviderStrategy", "launchType", "networkConfiguration", "platformVersion", "healthCheckGracePeriodSeconds"):
+        if wanted.get(key) is not None:
+            kwargs[key] = wanted[key]
+    if kwargs.get("capacityProviderStrategy"):
+        kwargs.pop("launchType", None)
+    if wanted["serviceRegistries"]:
+        kwargs["serviceRegistries"] = wanted["serviceRegistries"]
+    if wanted["loadBalancers"]:
+        kwargs["loadBalancers"] = wanted["loadBalancers"]
+    if params["tags"]:
+        kwargs["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
+    try:
+        result["service"] = client.create_service(**kwargs)["service"]
+    except _errors() as err:
+        module.fail_json_aws(err, msg="Could not create ECS service {0}".format(params["name"]))
+    finish(module, client, result, wanted["taskDefinition"])
+
+
+def update(module, client, service, wanted):
+    params = module.params
+    current = ecs_utils.current_fields(service)
+    changes = ecs_utils.field_changes(current, wanted, autoscaling=params["autoscaling"])
+    if "launchType" in changes:
+        module.fail_json(
+            msg="ECS service {0} runs with launch type {1}; AWS cannot change the launch type of a service in place. "
+            "Use capacity_provider_strategy instead, or delete the service (state=absent) and run again.".format(
+                params["name"], current.get("launchType")
+            ),
+            changes=changes,
+        )
+    to_set, to_remove = tag_updates(module, service)
+    changed = bool(changes or to_set or to_remove or params["force_new_deployment"])
+    result = dict(changed=changed, changes=changes, service=service)
+    if module._diff:
+        result["diff"] = dict(
+            before=dict((k, v[0]) for k, v in changes.items()), after=dict((k, v[1]) for k, v in changes.items())
+        )
+    if not changed or module.check_mode:
+        result["rollout"] = "not_waited"
+        module.exit_json(**result)
+    if changes or params["force_new_deployment"]:
+        kwargs = dict(cluster=params["cluster"], service=params["name"])
+        for key, (_before, after) in changes.items():
+            kwargs[key] = api_value(key, after)
+        if "capacityProviderStrategy" in changes or params["force_new_deployment"]:
+            # A new strategy (also from a launch type) applies to new tasks only: AWS requires a new deployment.
+            kwargs["forceNewDeployment"] = True
+        try:
+            result["service"] = client.update_service(**kwargs)["service"]
+        except _errors() as err:
+            module.fail_json_aws(
+                err,
+                msg="Could not update ECS service {0} ({1})".format(params["name"], ", ".join(sorted(changes)) or "new deployment"),
+            )
+    try:
+        if to_remove:
+            client.untag_resource(resourceArn=service["serviceArn"], tagKeys=list(to_remove))
+        if to_set:
+            client.tag_resource(resourceArn=service["serviceArn"], tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"))
+    except _errors() as err:
+        module.fail_json_aws(err, msg="Could not update the tags of ECS service {0}".format(params["name"]))
+    if not (changes or params["force_new_deployment"]):
+        result["rollout"] = "not_waited"
+        module.exit_json(**result)
+    finish(module, client, result, wanted["taskDefinition"])
+
+
+def delete(module, client, service):
+    params = module.params
+    result = dict(changed=bool(service), changes={}, service={})
+    if not service or module.check_mode:
+        module.exit_json(**result)
+    try:
+        if service.get("desiredCount"):
+            client.update_service(cluster=params["cluster"], service=params["name"], desiredCount=0)
+        client.delete_service(cluster=params["cluster"], service=params["name"], force=True)
+    except is_boto3_error_code("ServiceNotFoundException"):
+        result["changed"] = False
+        module.exit_json(**result)
+    except _errors() as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not delete ECS service {0}".format(params["name"]))
+    if params["wait"]:
+        deadline = time.time() + params["wait_timeout"]
+        while describe(module, client, params["cluster"], params["name"]) is not None:
+            if time.time() >= deadline:
+                module.fail_json(msg="ECS service {0} not INACTIVE after {1}s".format(params["name"], params["wait_timeout"]))
+            time.sleep(params["wait_delay"])
+    module.exit_json(**result)
+
+
+def main():
+    argument_spec = dict(
+        cluster=dict(type="str", required=True),
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        task_definition=dict(type="str"),
+        desired_count=dict(type="int", default=1),
+        autoscaling=dict(type="bool", default=False),
+        launch_type=dict(type="str", choices=["FARGATE", "EC2"]),
+        capacity_provider_strategy=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                capacity_provider=dict(type="str", required=True),
+                weight=dict(type="int", default=0),
+                base=dict(type="int", default=0),
+            ),
+        ),
+        platform_version=dict(type="str"),
+        network=dict(
+            type="dict",
+            options=dict(
+                subnets=dict(type="list", elements="str", required=True),
+                security_groups=dict(type="list", elements="str", default=[]),
+                assign_public_ip=dict(type="bool", default=False),
+            ),
+        ),
+        service_registries=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                registry_arn=dict(type="str", required=True),
+                container_name=dict(type="str"),
+                container_port=dict(type="int"),
+                port=dict(type="int"),
+            ),
+        ),
+        load_balancers=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                target_group_arn=dict(type="str", required=True),
+                container_name=dict(type="str", required=True),
+                container_port=dict(type="int", required=True),
+            ),
+        ),
+        health_check_grace_period=dict(type="int"),
+        deployment=dict(
+            type="dict",
+            default={},
+            options=dict(
+                minimum_healthy_percent=dict(type="int", default=100),
+                maximum_percent=dict(type="int", default=200),
+                circuit_breaker=dict(type="bool", default=True),
+                rollback=dict(type="bool", default=True),
+            ),
+        ),
+        propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"], default="SERVICE"),
+        enable_execute_command=dict(type="bool", default=False),
+        force_new_deployment=dict(type="bool", default=False),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+        wait_delay=dict(type="int", default=10),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[["launch_type", "capacity_provider_strategy"]],
+        required_if=[["state", "present", ["task_definition"]]],
+    )
+    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    params = module.params
+    service = describe(module, client, params["cluster"], params["name"])
+    if params["state"] == "absent":
+        delete(module, client, service)
+    wanted = ecs_utils.wanted_fields(params, resolve_task_definition(module, client, params["task_definition"]))
+    if service is None:
+        create(module, client, wanted)
+    else:
+        update(module, client, service, wanted)
+
+
+if __name__ == "__main__":
+    main()
