@@ -34,7 +34,10 @@ BAD = {
 @pytest.fixture(scope="module")
 def bad_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bad")
-    hosts = {"good": {**GOOD, "nginx_discovery_config_dest": str(out / "good.conf")}}
+    hosts = {"good": {**GOOD, "nginx_discovery_config_dest": str(out / "good.conf")},
+             # the controller need not be able to write the container's log directory for nginx -t
+             "log_elsewhere": {**GOOD, "nginx_discovery_config_dest": str(out / "log_elsewhere.conf"),
+                               "nginx_discovery_access_log": "/nonexistent/nginx/access.log"}}
     for name, (override, _var) in BAD.items():
         hosts[name] = {**GOOD, "nginx_discovery_config_dest": str(out / f"{name}.conf"), **override}
     proc = h.run_role(hosts, out / "run", check=False)
@@ -62,3 +65,10 @@ def test_good_values_in_the_same_run_pass(bad_run):
     assert failure_of(output, "good") == ""
     assert "listen 80;" in (out / "good.conf").read_text()
     assert re.search(r"^good\s+: ok=\d+\s+changed=2\s+unreachable=0\s+failed=0", output, re.M), output[-2000:]
+
+
+def test_syntax_check_does_not_open_the_configured_log(bad_run):
+    out, output = bad_run
+    assert failure_of(output, "log_elsewhere") == ""
+    assert "access_log /nonexistent/nginx/access.log nginx_discovery;" in (out / "log_elsewhere.conf").read_text()
+    assert re.search(r"^log_elsewhere\s+: ok=\d+\s+changed=2\s+unreachable=0\s+failed=0", output, re.M)
