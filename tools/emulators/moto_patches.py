@@ -135,6 +135,149 @@ def _ecs_update_service_new_deployment():
     models.EC2ContainerServiceBackend.update_service = update_service
 
 
+
+@patch(
+    "ecs-create-service-keeps-deployment-settings",
+    "ECS CreateService stores deploymentConfiguration (deploymentCircuitBreaker, minimum/maximum percent), "
+    "capacityProviderStrategy (the service then has no launchType), healthCheckGracePeriodSeconds and "
+    "enableExecuteCommand, and DescribeServices returns them (ECS API reference, CreateService request "
+    "parameters; Service data type). moto drops all four on create and reports launchType EC2, so a "
+    "circuit breaker cannot be verified and every second run sees drift.",
+)
+def _ecs_create_service_keeps_settings():
+    from moto.ecs import responses
+
+    original = responses.EC2ContainerServiceResponse.create_service
+
+    def create_service(self):
+        result = original(self)
+        service = result.result["service"]  # the Service object; serialised after this returns
+        kept = {
+            "deployment_configuration": self._get_param("deploymentConfiguration"),
+            "capacity_provider_strategy": self._get_param("capacityProviderStrategy"),
+            "health_check_grace_period_seconds": self._get_param("healthCheckGracePeriodSeconds"),
+            "enable_execute_command": self._get_param("enableExecuteCommand"),
+        }
+        for attribute, value in kept.items():
+            if value is not None:
+                setattr(service, attribute, value)
+        if kept["capacity_provider_strategy"] and not self._get_param("launchType"):
+            service.launch_type = None
+            for deployment in service.deployments:
+                deployment["launchType"] = None
+                deployment["capacityProviderStrategy"] = kept["capacity_provider_strategy"]
+        return result
+
+    responses.EC2ContainerServiceResponse.create_service = create_service
+
+
+@patch(
+    "ecs-service-tasks-follow-desired",
+    "The ECS service scheduler starts desiredCount tasks and, once they run, the PRIMARY deployment's "
+    "rolloutState becomes COMPLETED with runningCount == desiredCount (ECS developer guide, service scheduler "
+    "and deployment circuit breaker; Deployment data type). Tasks of a service with serviceRegistries are "
+    "registered in Cloud Map (instance ID = task ID, AWS_INSTANCE_IPV4 from the task's subnet, healthy once "
+    "running) and deregistered when they stop (ECS developer guide, service discovery). moto starts no tasks "
+    "(runningCount 0 unless the global MOTO_ECS_SERVICE_RUNNING, which cannot follow each service's count or a "
+    "scale to 0) and registers nothing. Here every service settles at once: running = desired, one COMPLETED "
+    "PRIMARY deployment of the current task definition, and its Cloud Map instances follow the count.",
+)
+def _ecs_service_tasks_follow_desired():
+    import ipaddress
+    import uuid
+
+    from moto.core.utils import utcnow
+    from moto.ec2.models import ec2_backends
+    from moto.ecs import models
+    from moto.servicediscovery.models import servicediscovery_backends
+
+    def _registry_backend(service):
+        return servicediscovery_backends[service._account_id][service.region_name]
+
+    def _task_ips(service, count):
+        subnets = ((service.network_configuration or {}).get("awsvpcConfiguration") or {}).get("subnets") or []
+        ips = []
+        if subnets:
+            ec2 = ec2_backends[service._account_id][service.region_name]
+            for index, subnet in enumerate(ec2.describe_subnets(subnet_ids=subnets)):
+                hosts = ipaddress.ip_network(subnet.cidr_block).hosts()
+                for _skip in range(10):  # AWS reserves the first addresses of a subnet
+                    next(hosts)
+                ips.append((subnet, hosts))
+        out = []
+        for number in range(count):
+            if ips:
+                subnet, hosts = ips[number % len(ips)]
+                out.append((str(next(hosts)), subnet.availability_zone))
+            else:
+                out.append(("10.255.0.%d" % (10 + number), service.region_name + "a"))
+        return out
+
+    def _sync_registry(service, count):
+        family = (service.task_definition or "").rsplit("/", 1)[-1].split(":")[0]
+        for registry in service.service_registries or []:
+            backend = _registry_backend(service)
+            service_id = registry["registryArn"].rsplit("/", 1)[-1]
+            try:
+                registry_service = backend.get_service(service_id)
+            except Exception:  # noqa: BLE001 - a registry that no longer exists registers nothing
+                continue
+            mine = [i for i in registry_service.instances if i.attributes.get("ECS_SERVICE_NAME") == service.name]
+            for instance in mine[count:]:
+                backend.deregister_instance(service_id, instance.instance_id)
+            for ip, zone in _task_ips(service, count)[len(mine):]:
+                task_id = uuid.uuid4().hex
+                backend.register_instance(
+                    service_id,
+                    task_id,
+                    task_id,
+                    {
+                        "AWS_INSTANCE_IPV4": ip,
+                        "AVAILABILITY_ZONE": zone,
+                        "AWS_INIT_HEALTH_STATUS": "HEALTHY",
+                        "ECS_CLUSTER_NAME": service.cluster_name,
+                        "ECS_SERVICE_NAME": service.name,
+                        "ECS_TASK_DEFINITION_FAMILY": family,
+                    },
+                )
+
+    def _settle(service):
+        service.running_count = service.desired_count
+        service.pending_count = 0
+        for deployment in service.deployments[:1]:
+            deployment.update(
+                taskDefinition=service.task_definition,
+                desiredCount=service.desired_count,
+                runningCount=service.desired_count,
+                pendingCount=0,
+                rolloutState="COMPLETED",
+                rolloutStateReason="ECS deployment %s completed." % deployment["id"],
+                networkConfiguration=service.network_configuration or None,
+                updatedAt=utcnow(),
+            )
+        service.deployments = service.deployments[:1]
+        _sync_registry(service, service.desired_count)
+        return service
+
+    original_create = models.EC2ContainerServiceBackend.create_service
+    original_update = models.EC2ContainerServiceBackend.update_service
+    original_delete = models.EC2ContainerServiceBackend.delete_service
+
+    def create_service(self, *args, **kwargs):
+        return _settle(original_create(self, *args, **kwargs))
+
+    def update_service(self, service_properties):
+        return _settle(original_update(self, service_properties))
+
+    def delete_service(self, cluster_name, service_name, force):
+        service = self._get_service(cluster_name, service_name)
+        _sync_registry(service, 0)
+        return original_delete(self, cluster_name, service_name, force)
+
+    models.EC2ContainerServiceBackend.create_service = create_service
+    models.EC2ContainerServiceBackend.update_service = update_service
+    models.EC2ContainerServiceBackend.delete_service = delete_service
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
