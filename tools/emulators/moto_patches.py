@@ -278,6 +278,202 @@ def _ecs_service_tasks_follow_desired():
     models.EC2ContainerServiceBackend.update_service = update_service
     models.EC2ContainerServiceBackend.delete_service = delete_service
 
+@patch(
+    "elasticache-num-cache-clusters",
+    "ElastiCache CreateReplicationGroup with NumCacheClusters=N (cluster mode disabled) creates N nodes, one "
+    "primary and N-1 replicas (API reference, CreateReplicationGroup NumCacheClusters); moto counts only "
+    "ReplicasPerNodeGroup and creates a single node.",
+)
+def _elasticache_num_cache_clusters():
+    from moto.elasticache import models
+
+    original = models.ReplicationGroup._set_node_members_clusters_disabled
+
+    def set_members(self, *args, **kwargs):
+        count = kwargs.get("num_cache_clusters") or 0
+        if not kwargs.get("replicas_per_node_group") and count > 1:
+            kwargs["replicas_per_node_group"] = count - 1
+        return original(self, *args, **kwargs)
+
+    models.ReplicationGroup._set_node_members_clusters_disabled = set_members
+
+
+@patch(
+    "elasticache-replication-group-members",
+    "ElastiCache DescribeCacheClusters lists every node of a replication group as a cache cluster carrying "
+    "ReplicationGroupId, SecurityGroups, CacheParameterGroup, CacheSubnetGroupName and EngineVersion (the "
+    "replication group itself reports none of these); moto lists no member clusters at all.",
+)
+def _elasticache_replication_group_members():
+    from moto.elasticache import models
+    from moto.elasticache.exceptions import CacheClusterNotFound
+
+    original = models.ElastiCacheBackend.describe_cache_clusters
+
+    def members(backend):
+        found = {}
+        for group in backend.replication_groups.values():
+            family = "valkey8" if group.engine == "valkey" else "redis7"
+            for node_group in group.node_groups:
+                for node in node_group["node_group_members"]:
+                    found[node["cache_cluster_id"]] = {
+                        "CacheClusterId": node["cache_cluster_id"],
+                        "ReplicationGroupId": group.replication_group_id,
+                        "CacheNodeType": group.cache_node_type,
+                        "Engine": group.engine,
+                        "EngineVersion": group.engine_version or "7.1.0",
+                        "CacheClusterStatus": group.status,
+                        "NumCacheNodes": 1,
+                        "PreferredAvailabilityZone": node.get("preferred_availability_zone"),
+                        "CacheSubnetGroupName": group.cache_subnet_group_name,
+                        "SecurityGroups": [
+                            {"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []
+                        ],
+                        "CacheParameterGroup": {
+                            "CacheParameterGroupName": group.cache_parameter_group_name or "default." + family,
+                            "ParameterApplyStatus": "in-sync",
+                        },
+                        "TransitEncryptionEnabled": group.transit_encryption_enabled,
+                        "AtRestEncryptionEnabled": group.at_rest_encryption_enabled,
+                        "AuthTokenEnabled": group.auth_token_enabled,
+                        "ARN": group.arn.replace(":replicationgroup:" + group.replication_group_id,
+                                                 ":cluster:" + node["cache_cluster_id"]),
+                    }
+        return found
+
+    def describe_cache_clusters(self, cache_cluster_id=None):
+        nodes = members(self)
+        if cache_cluster_id:
+            if cache_cluster_id in nodes:
+                return [nodes[cache_cluster_id]]
+            if cache_cluster_id not in self.cache_clusters:
+                raise CacheClusterNotFound(cache_cluster_id)
+        return original(self, cache_cluster_id) + ([] if cache_cluster_id else list(nodes.values()))
+
+    models.ElastiCacheBackend.describe_cache_clusters = describe_cache_clusters
+
+
+@patch(
+    "elasticache-modify-replication-group",
+    "ElastiCache ModifyReplicationGroup applies SecurityGroupIds, CacheParameterGroupName, EngineVersion and "
+    "AuthToken with AuthTokenUpdateStrategy (ROTATE/SET; AUTH needs TransitEncryptionEnabled, otherwise "
+    "InvalidParameterValue) (API reference, ModifyReplicationGroup); moto accepts them and ignores them.",
+)
+def _elasticache_modify_replication_group():
+    from moto.core.utils import utcnow
+    from moto.elasticache import responses
+    from moto.elasticache.exceptions import InvalidParameterValueException
+
+    original = responses.ElastiCacheResponse.modify_replication_group
+
+    def modify_replication_group(self):
+        group_id = self._get_param("ReplicationGroupId")
+        group = self.elasticache_backend.replication_groups.get(group_id)
+        if group is not None:
+            token = self._get_param("AuthToken")
+            if token is not None:
+                if not group.transit_encryption_enabled:
+                    raise InvalidParameterValueException(
+                        "The AUTH token can only be set on a replication group with in-transit encryption enabled."
+                    )
+                group.auth_token_enabled = True
+                group.auth_token_last_modified_date = utcnow()
+            security_group_ids = self._get_param("SecurityGroupIds")
+            if security_group_ids is not None:
+                group.security_group_ids = list(security_group_ids)
+            for param, attribute in (("CacheParameterGroupName", "cache_parameter_group_name"),
+                                     ("EngineVersion", "engine_version")):
+                value = self._get_param(param)
+                if value is not None:
+                    setattr(group, attribute, value)
+        return original(self)
+
+    responses.ElastiCacheResponse.modify_replication_group = modify_replication_group
+
+
+@patch(
+    "elasticache-deletion-completes",
+    "ElastiCache DeleteReplicationGroup / DeleteCacheCluster answer with status 'deleting' and the resource is "
+    "gone some minutes later (Describe* then raise ReplicationGroupNotFoundFault / CacheClusterNotFound); moto "
+    "keeps it 'deleting' forever, so no waiter can finish. The harness treats 'deleting' as gone: the response "
+    "still says 'deleting', the resource is removed at once.",
+)
+def _elasticache_deletion_completes():
+    from moto.elasticache import models
+
+    delete_group = models.ElastiCacheBackend.delete_replication_group
+    delete_cluster = models.ElastiCacheBackend.delete_cache_cluster
+
+    def delete_replication_group(self, replication_group_id, retain_primary_cluster):
+        group = delete_group(self, replication_group_id, retain_primary_cluster)
+        self.replication_groups.pop(replication_group_id, None)
+        self.tagging_service.delete_all_tags_for_resource(group.arn)
+        return group
+
+    def delete_cache_cluster(self, cache_cluster_id):
+        cluster = delete_cluster(self, cache_cluster_id)
+        self.cache_clusters.pop(cache_cluster_id, None)
+        self.tagging_service.delete_all_tags_for_resource(cluster.arn)
+        return cluster
+
+    models.ElastiCacheBackend.delete_replication_group = delete_replication_group
+    models.ElastiCacheBackend.delete_cache_cluster = delete_cache_cluster
+
+
+@patch(
+    "elasticache-subnet-group-modify-delete",
+    "ElastiCache ModifyCacheSubnetGroup replaces the description and subnets, DeleteCacheSubnetGroup removes the "
+    "group and refuses one still used by a cluster or replication group (CacheSubnetGroupInUse) (API reference); "
+    "moto implements neither (HTTP 500).",
+)
+def _elasticache_subnet_group_modify_delete():
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.elasticache import models, responses
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound, ElastiCacheException
+
+    class CacheSubnetGroupInUse(ElastiCacheException):
+        code = "CacheSubnetGroupInUse"
+
+    # moto finds an error's service model through the exception's module name.
+    CacheSubnetGroupInUse.__module__ = "moto.elasticache.exceptions"
+
+    def _group(backend, name):
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        return backend.cache_subnet_groups[name]
+
+    def modify_cache_subnet_group(self):
+        backend = self.elasticache_backend
+        name = self._get_param("CacheSubnetGroupName")
+        old = _group(backend, name)
+        new = models.CacheSubnetGroup(
+            account_id=backend.account_id,
+            region_name=backend.region_name,
+            cache_subnet_group_name=name,
+            cache_subnet_group_description=self._get_param("CacheSubnetGroupDescription")
+            or old.cache_subnet_group_description,
+            subnet_ids=self._get_param("SubnetIds") or old.subnet_ids,
+            tags=old.tags,
+        )
+        backend.cache_subnet_groups[name] = new
+        return ActionResult({"CacheSubnetGroup": new})
+
+    def delete_cache_subnet_group(self):
+        backend = self.elasticache_backend
+        name = self._get_param("CacheSubnetGroupName")
+        group = _group(backend, name)
+        users = [g.replication_group_id for g in backend.replication_groups.values() if g.cache_subnet_group_name == name]
+        users += [c.cache_cluster_id for c in backend.cache_clusters.values() if c.cache_subnet_group_name == name]
+        if users:
+            raise CacheSubnetGroupInUse(f"Cache subnet group {name} is currently in use by {', '.join(users)}.")
+        backend.cache_subnet_groups.pop(name)
+        backend.tagging_service.delete_all_tags_for_resource(group.arn)
+        return EmptyResult()
+
+    responses.ElastiCacheResponse.modify_cache_subnet_group = modify_cache_subnet_group
+    responses.ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
