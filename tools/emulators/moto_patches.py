@@ -474,6 +474,26 @@ def _elasticache_subnet_group_modify_delete():
     responses.ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
 
 
+@patch(
+    "elasticache-reader-endpoint",
+    "ElastiCache DescribeReplicationGroups reports, for a group with cluster mode disabled, NodeGroups[].ReaderEndpoint "
+    "(Address, Port) beside PrimaryEndpoint (API reference, NodeGroup); moto keeps the reader address internally "
+    "and returns no ReaderEndpoint.",
+)
+def _elasticache_reader_endpoint():
+    from moto.elasticache import models
+
+    original = models.ReplicationGroup.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        for node_group in self.node_groups:
+            if node_group.get("reader_endpoint_address") and "reader_endpoint" not in node_group:
+                node_group["reader_endpoint"] = {"address": node_group["reader_endpoint_address"], "port": self.port}
+
+    models.ReplicationGroup.__init__ = init
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
