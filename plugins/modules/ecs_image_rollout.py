@@ -76,6 +76,7 @@ image:
   type: str
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -100,13 +101,17 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
     cluster, name, image = module.params["cluster"], module.params["service"], module.params["image"]
+    not_deployed = "Service {0} is not running in cluster {1}: run playbooks/deploy.yml once before image-only updates.".format(name, cluster)
     try:
         found = client.describe_services(cluster=cluster, services=[name])
-        services = [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
-        if not services:
-            module.fail_json(
-                msg="Service {0} is not running in cluster {1}: run playbooks/deploy.yml once before image-only updates.".format(name, cluster)
-            )
+    except is_boto3_error_code("ClusterNotFoundException"):
+        module.fail_json(msg=not_deployed)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read service {0} in cluster {1}".format(name, cluster))
+    services = [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
+    if not services:
+        module.fail_json(msg=not_deployed)
+    try:
         current_arn = services[0]["taskDefinition"]
         described = client.describe_task_definition(taskDefinition=current_arn, include=["TAGS"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:

@@ -93,3 +93,41 @@ def playbook(emulators, name, *args, inventory="inventories/local", timeout=900)
     proc = subprocess.run(cmd, cwd=REPO, env=emulators.env(), capture_output=True, text=True,
                           timeout=timeout, check=False, stdin=subprocess.DEVNULL)
     return Run(proc)
+
+
+def stack_resources(emulators):
+    """Everything in the emulated account that belongs to the stack (by tag or by name)."""
+    session, url = emulators.boto3_session()
+    found = []
+    ecr = session.client("ecr", endpoint_url=url)
+    for repo in ecr.describe_repositories()["repositories"]:
+        if repo["repositoryName"].startswith("webstack-local/"):
+            found.append("ecr:" + repo["repositoryName"])
+    ec2 = session.client("ec2", endpoint_url=url)
+    filters = [{"Name": "tag:webstack:stack", "Values": ["webstack"]}, {"Name": "tag:webstack:env", "Values": ["local"]}]
+    for kind, call, key, ident in (
+        ("vpc", ec2.describe_vpcs, "Vpcs", "VpcId"),
+        ("subnet", ec2.describe_subnets, "Subnets", "SubnetId"),
+        ("sg", ec2.describe_security_groups, "SecurityGroups", "GroupId"),
+        ("igw", ec2.describe_internet_gateways, "InternetGateways", "InternetGatewayId"),
+        ("rtb", ec2.describe_route_tables, "RouteTables", "RouteTableId"),
+        ("eip", ec2.describe_addresses, "Addresses", "AllocationId"),
+    ):
+        found += ["%s:%s" % (kind, item[ident]) for item in call(Filters=filters)[key]]
+    found += ["nat:" + n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=filters)["NatGateways"]
+              if n["State"] not in ("deleted", "deleting")]
+    sm = session.client("secretsmanager", endpoint_url=url)
+    for secret in sm.list_secrets()["SecretList"]:
+        if secret["Name"].startswith("webstack-local/"):
+            found.append("secret:" + secret["Name"])
+    return found
+
+
+def atlas_entries(emulators):
+    import json
+    import urllib.request
+
+    url = "http://127.0.0.1:%d/_standin/state" % emulators.cfg["atlas_port"]
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback stand-in
+        state = json.loads(response.read())
+    return [entry for project in state.get("projects", {}).values() for entry in project.get("entries", [])]

@@ -5,51 +5,10 @@ Each step asserts on the emulators' own request logs and state, not on the playb
 
 import pytest
 
-from .stackrun import playbook
-
-STACK_TAGS = {"webstack:stack": "webstack", "webstack:env": "local"}
-
+from .stackrun import atlas_entries, playbook, stack_resources
 
 def _writes(requests):
     return [r for r in requests if r["kind"] == "write"]
-
-
-def _stack_resources(emulators):
-    """Everything in the emulated account that belongs to the stack (by tag or by name)."""
-    session, url = emulators.boto3_session()
-    found = []
-    ecr = session.client("ecr", endpoint_url=url)
-    for repo in ecr.describe_repositories()["repositories"]:
-        if repo["repositoryName"].startswith("webstack-local/"):
-            found.append("ecr:" + repo["repositoryName"])
-    ec2 = session.client("ec2", endpoint_url=url)
-    filters = [{"Name": "tag:webstack:stack", "Values": ["webstack"]}, {"Name": "tag:webstack:env", "Values": ["local"]}]
-    for kind, call, key, ident in (
-        ("vpc", ec2.describe_vpcs, "Vpcs", "VpcId"),
-        ("subnet", ec2.describe_subnets, "Subnets", "SubnetId"),
-        ("sg", ec2.describe_security_groups, "SecurityGroups", "GroupId"),
-        ("igw", ec2.describe_internet_gateways, "InternetGateways", "InternetGatewayId"),
-        ("rtb", ec2.describe_route_tables, "RouteTables", "RouteTableId"),
-        ("eip", ec2.describe_addresses, "Addresses", "AllocationId"),
-    ):
-        found += ["%s:%s" % (kind, item[ident]) for item in call(Filters=filters)[key]]
-    found += ["nat:" + n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=filters)["NatGateways"]
-              if n["State"] not in ("deleted", "deleting")]
-    sm = session.client("secretsmanager", endpoint_url=url)
-    for secret in sm.list_secrets()["SecretList"]:
-        if secret["Name"].startswith("webstack-local/"):
-            found.append("secret:" + secret["Name"])
-    return found
-
-
-def _atlas_entries(emulators):
-    import json
-    import urllib.request
-
-    url = "http://127.0.0.1:%d/_standin/state" % emulators.cfg["atlas_port"]
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback stand-in
-        state = json.loads(response.read())
-    return [entry for project in state.get("projects", {}).values() for entry in project.get("entries", [])]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +25,7 @@ def test_check_mode_on_an_empty_account_writes_nothing(emulators):
     assert run.rc == 0, run.output[-4000:]
     assert _writes(emulators.requests("moto")) == []
     assert _writes(emulators.requests("atlas")) == []
-    assert _stack_resources(emulators) == []
+    assert stack_resources(emulators) == []
 
 
 def test_second_deploy_changes_nothing(emulators, deployed):
@@ -110,13 +69,13 @@ def test_status_shows_the_stack_without_changing_it(emulators, deployed):
 def test_destroy_needs_confirmation_and_then_removes_everything(emulators, deployed):
     refused = playbook(emulators, "destroy.yml")
     assert refused.rc != 0 and "Not confirmed" in refused.output
-    assert _stack_resources(emulators) != []
-    assert [r for r in _atlas_entries(emulators) if "managed-by:stackops.ecs_webstack" in r.get("comment", "")]
+    assert stack_resources(emulators) != []
+    assert [r for r in atlas_entries(emulators) if "managed-by:stackops.ecs_webstack" in r.get("comment", "")]
 
     destroyed = playbook(emulators, "destroy.yml", "-e", "webstack_destroy_confirm=yes")
     assert destroyed.rc == 0, destroyed.output[-4000:]
-    assert _stack_resources(emulators) == []
-    managed = [r for r in _atlas_entries(emulators) if "managed-by:stackops.ecs_webstack" in r.get("comment", "")]
+    assert stack_resources(emulators) == []
+    managed = [r for r in atlas_entries(emulators) if "managed-by:stackops.ecs_webstack" in r.get("comment", "")]
     assert managed == []
     again = playbook(emulators, "destroy.yml", "-e", "webstack_destroy_confirm=yes")
     assert again.rc == 0 and again.changed == 0, again.changed_tasks()

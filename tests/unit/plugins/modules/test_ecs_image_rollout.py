@@ -69,6 +69,8 @@ def test_unknown_container_and_missing_service_say_what_to_do(ecs, run_module):
     assert failed and "backend, sidecar" in result["msg"]
     result, failed = run_module(ecs_image_rollout.main, {"cluster": "stack", "service": "frontend", "image": NEW})
     assert failed and "run playbooks/deploy.yml" in result["msg"]
+    result, failed = run_module(ecs_image_rollout.main, {"cluster": "nocluster", "service": "backend", "image": NEW})
+    assert failed and "run playbooks/deploy.yml" in result["msg"]
 
 
 def _service(deployments, running=1, desired=1, events=()):
