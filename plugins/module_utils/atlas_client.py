@@ -394,9 +394,10 @@ class AtlasClient:
             code = (payload or {}).get("error") if isinstance(payload, dict) else None
             detail = (payload or {}).get("error_description") if isinstance(payload, dict) else None
             code = code if isinstance(code, str) else None
+            message = "POST %s failed with HTTP %s%s%s." % (
+                TOKEN_PATH, status, " " + code if code else "", ": " + detail.rstrip(".") if detail else "")
             raise AtlasError(
-                "POST %s failed with HTTP %s%s%s." % (TOKEN_PATH, status, " " + code if code else "",
-                                                     ": " + detail.rstrip(".") if detail else ""),
+                message,
                 status=status, error_code=code, detail=detail, method="POST", path=TOKEN_PATH,
                 hint=_hint(status, code or ("invalid_client" if status in (400, 401) else None), [],
                            self.project_id, auth.kind))

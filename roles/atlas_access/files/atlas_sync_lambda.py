@@ -126,7 +126,8 @@ def handler(event, context, clients=None):
     """Lambda entry point. ``clients`` ({"secretsmanager", "ec2"}) is for tests."""
     settings = _settings(os.environ)
     if clients is None:
-        import boto3  # pylint: disable=import-outside-toplevel  (in the Lambda runtime)
+        # boto3 ships in the Lambda runtime; imported here so tests can run without it.
+        import boto3  # pylint: disable=import-outside-toplevel
 
         clients = _CACHE.setdefault("aws", {"secretsmanager": boto3.client("secretsmanager"),
                                             "ec2": boto3.client("ec2")})

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the sync Lambda's zip deterministically (fixed timestamps and modes, sorted names).
 
     build_lambda_zip.py OUT.zip FILE...

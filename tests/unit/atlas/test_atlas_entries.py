@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-import atlas_testlib  # noqa: F401  (sets sys.path)
+import atlas_testlib  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.atlas_entries import (
     EntryError,

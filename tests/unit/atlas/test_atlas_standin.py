@@ -13,7 +13,7 @@ import urllib.request
 
 from atlas_testlib import PRIVATE_KEY, PROJECT_ID, PUBLIC_KEY, REPO
 
-import atlas_standin
+import atlas_standin  # pylint: disable=unused-import
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.atlas_client import AtlasClient, AtlasError
 
 import pytest
@@ -90,7 +90,7 @@ def test_cli_process_health_faults_reset_and_request_log(tmp_path):
                              "--pending-seconds", "0"])
     url = "http://127.0.0.1:%d" % port
     try:
-        for _ in range(100):
+        for _attempt in range(100):
             try:
                 with urllib.request.urlopen(url + "/_standin/health", timeout=1) as res:  # noqa: S310
                     assert res.status == 200

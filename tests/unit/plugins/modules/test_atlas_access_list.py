@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "atlas"))
 
-from atlas_testlib import PROJECT_ID, auth_args, run_module, standin  # noqa: E402,F401
+from atlas_testlib import PROJECT_ID, auth_args, run_module, standin  # noqa: E402,F401  pylint: disable=unused-import
 
 from ansible_collections.stackops.ecs_webstack.plugins.modules import atlas_access_list  # noqa: E402
 

@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "atlas"))
 
-from atlas_testlib import PROJECT_ID, auth_args, run_module, standin  # noqa: E402,F401
+from atlas_testlib import PROJECT_ID, auth_args, run_module, standin  # noqa: E402,F401  pylint: disable=unused-import
 
 from ansible_collections.stackops.ecs_webstack.plugins.modules import (  # noqa: E402
     atlas_access_list,
