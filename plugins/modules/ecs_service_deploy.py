@@ -177,6 +177,11 @@ options:
     description: Remove tags that are not in I(tags).
     type: bool
     default: false
+  owner_tags:
+    description:
+      - With I(state=absent), delete the service only when its tags include every one of these; otherwise leave it
+        alone and say so in C(msg).
+    type: dict
   wait:
     description: Wait for a steady state after a change (or until the service is C(INACTIVE) after a delete).
     type: bool
@@ -439,7 +444,14 @@ def update(module, client, service, wanted):
 def delete(module, client, service):
     params = module.params
     result = dict(changed=bool(service), changes={}, service={})
-    if not service or module.check_mode:
+    if not service:
+        module.exit_json(**result)
+    tags = boto3_tag_list_to_ansible_dict(service.get("tags", []) or [], "key", "value")
+    foreign = sorted(k for k, v in (params["owner_tags"] or {}).items() if tags.get(k) != v)
+    if foreign:
+        result.update(changed=False, msg="ECS service {0} is not tagged for this stack ({1} differ): left alone".format(params["name"], ", ".join(foreign)))
+        module.exit_json(**result)
+    if module.check_mode:
         module.exit_json(**result)
     try:
         if service.get("desiredCount"):
@@ -523,6 +535,7 @@ def main():
         force_new_deployment=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=False),
+        owner_tags=dict(type="dict"),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         wait_delay=dict(type="int", default=10),

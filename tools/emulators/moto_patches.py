@@ -278,6 +278,42 @@ def _ecs_service_tasks_follow_desired():
     models.EC2ContainerServiceBackend.update_service = update_service
     models.EC2ContainerServiceBackend.delete_service = delete_service
 
+
+@patch(
+    "application-autoscaling-describe-policies-by-name",
+    "Application Auto Scaling DescribeScalingPolicies returns only the policies named in PolicyNames "
+    "(Application Auto Scaling API reference, DescribeScalingPolicies request parameters). moto ignores "
+    "PolicyNames and returns every policy of the resource, so community.aws.application_autoscaling_policy "
+    "(PolicyNames=[name], MaxResults=1) compares a second policy (memory) with the first one (CPU) and "
+    "rewrites it on every run.",
+)
+def _application_autoscaling_policies_by_name():
+    import json
+
+    from moto.applicationautoscaling import responses
+
+    def describe_scaling_policies(self):
+        names = self._get_param("PolicyNames") or []
+        _token, policies = self.applicationautoscaling_backend.describe_scaling_policies(
+            service_namespace=self._get_param("ServiceNamespace"),
+            resource_id=self._get_param("ResourceId"),
+            scalable_dimension=self._get_param("ScalableDimension"),
+            max_results=1000000,
+            next_token=None,
+        )
+        if names:
+            policies = [policy for policy in policies if policy.policy_name in names]
+        start = int(self._get_param("NextToken") or 0)
+        end = start + (self._get_int_param("MaxResults") or 100)
+        return json.dumps(
+            {
+                "ScalingPolicies": [responses._build_policy(p) for p in policies[start:end]],
+                "NextToken": str(end) if end < len(policies) else None,
+            }
+        )
+
+    responses.ApplicationAutoScalingResponse.describe_scaling_policies = describe_scaling_policies
+
 @patch(
     "elasticache-num-cache-clusters",
     "ElastiCache CreateReplicationGroup with NumCacheClusters=N (cluster mode disabled) creates N nodes, one "

@@ -329,3 +329,14 @@ def test_delete_scales_to_zero_then_waits_for_inactive(stub, run_module):
     expect_describe(stub, steady_service(status="INACTIVE", desiredCount=0))
     result, failed = run_module(ecs_service_deploy.main, {"cluster": "stack-dev", "name": "backend", "state": "absent", "wait_delay": 0})
     assert not failed and result["changed"]
+
+
+def test_delete_leaves_a_service_of_another_stack_alone(stub, run_module):
+    expect_describe(stub, steady_service(tags=[{"key": "webstack:stack", "value": "other"}]))
+    # No update_service / delete_service queued: a write would fail the Stubber.
+    result, failed = run_module(
+        ecs_service_deploy.main,
+        {"cluster": "stack-dev", "name": "backend", "state": "absent", "owner_tags": {"webstack:stack": "stack"}},
+    )
+    assert not failed and not result["changed"]
+    assert "left alone" in result["msg"] and "webstack:stack" in result["msg"]

@@ -1,0 +1,47 @@
+"""Unit tests for ecs_secret_refs_info against in-process moto: existence only, values never read."""
+
+import boto3
+import botocore.client
+import pytest
+from moto import mock_aws
+
+from ansible_collections.stackops.ecs_webstack.plugins.modules import ecs_secret_refs_info
+
+
+@pytest.fixture
+def refs(aws_env):
+    with mock_aws():
+        secret = boto3.client("secretsmanager").create_secret(Name="stack-dev/mongodb-uri", SecretString="mongodb://u:p@h/db")
+        boto3.client("ssm").put_parameter(Name="/stack-dev/redis-host", Value="redis.local", Type="String")
+        yield {
+            "secret": secret["ARN"],
+            "param": "arn:aws:ssm:us-east-1:123456789012:parameter/stack-dev/redis-host",
+        }
+
+
+def test_existing_and_missing_refs(refs, run_module, monkeypatch):
+    calls = []
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation_name, api_params):
+        calls.append(operation_name)
+        return real_call(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    result, failed = run_module(
+        ecs_secret_refs_info.main,
+        {
+            "refs": {
+                "MONGODB_URI": refs["secret"],
+                "REDIS_HOST": refs["param"],
+                "GONE_SECRET": refs["secret"].replace("mongodb-uri", "nothing"),
+                "GONE_PARAM": refs["param"].replace("redis-host", "nothing"),
+                "NOT_AN_ARN": "mongodb://plaintext",
+            }
+        },
+    )
+    assert not failed and not result["changed"]
+    assert result["found"] == ["MONGODB_URI", "REDIS_HOST"]
+    assert result["missing"] == ["GONE_PARAM", "GONE_SECRET", "NOT_AN_ARN"]
+    assert "DescribeSecret" in calls and "DescribeParameters" in calls
+    assert "GetSecretValue" not in calls and "GetParameter" not in calls and "GetParameters" not in calls
