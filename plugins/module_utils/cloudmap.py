@@ -29,6 +29,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
+
 def _errors():
     return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 

@@ -114,7 +114,7 @@ def test_service_create_multivalue_a_ttl_and_custom_health_check(sd, run_module)
 def test_service_ttl_change_is_made_in_place(sd, run_module):
     _namespace(sd, run_module)
     args = {"name": "backend", "namespace_name": "stack-dev.local", "ttl": 10}
-    created, _ = run_module(cloudmap_service.main, args)
+    created, _failed = run_module(cloudmap_service.main, args)
 
     result, failed = run_module(cloudmap_service.main, dict(args, ttl=30), check_mode=True, diff=True)
     assert not failed and result["changed"]
@@ -136,7 +136,7 @@ def test_service_in_missing_namespace_fails_naming_it(sd, run_module):
 
 def test_service_absent_refuses_with_instances_unless_deregistering(sd, run_module):
     _namespace(sd, run_module)
-    created, _ = run_module(cloudmap_service.main, {"name": "backend", "namespace_name": "stack-dev.local"})
+    created, _failed = run_module(cloudmap_service.main, {"name": "backend", "namespace_name": "stack-dev.local"})
     service_id = created["service"]["id"]
     sd.register_instance(ServiceId=service_id, InstanceId="task-1", Attributes={"AWS_INSTANCE_IPV4": "10.0.1.5"})
 
@@ -258,7 +258,7 @@ def test_failed_operation_fails_the_module(stubbed, run_module):
 
 def test_instance_info_lists_instances_with_health(sd, run_module):
     _namespace(sd, run_module)
-    created, _ = run_module(cloudmap_service.main, {"name": "backend", "namespace_name": "stack-dev.local"})
+    created, _failed = run_module(cloudmap_service.main, {"name": "backend", "namespace_name": "stack-dev.local"})
     service_id = created["service"]["id"]
     for task, ip in (("task-1", "10.0.1.5"), ("task-2", "10.0.2.7")):
         sd.register_instance(ServiceId=service_id, InstanceId=task, Attributes={"AWS_INSTANCE_IPV4": ip, "AWS_INSTANCE_PORT": "8080"})
@@ -281,7 +281,7 @@ def test_instance_info_lists_instances_with_health(sd, run_module):
 
 def test_instance_info_discover_filters_healthy(sd, run_module):
     _namespace(sd, run_module)
-    created, _ = run_module(cloudmap_service.main, {"name": "backend", "namespace_name": "stack-dev.local"})
+    created, _failed = run_module(cloudmap_service.main, {"name": "backend", "namespace_name": "stack-dev.local"})
     service_id = created["service"]["id"]
     for task, ip in (("task-1", "10.0.1.5"), ("task-2", "10.0.2.7")):
         sd.register_instance(ServiceId=service_id, InstanceId=task, Attributes={"AWS_INSTANCE_IPV4": ip})

@@ -152,7 +152,9 @@ def test_autoscaling_owns_the_desired_count():
             "in_progress",
         ),
         (steady_service(deployments=[{"id": "d", "status": "PRIMARY", "taskDefinition": TD2, "rolloutState": "FAILED"}]), "failed"),
-        (steady_service(taskDefinition=TD1, deployments=[{"id": "d", "status": "PRIMARY", "taskDefinition": TD1, "rolloutState": "IN_PROGRESS"}]), "rolled_back"),
+        (steady_service(taskDefinition=TD1,
+                        deployments=[{"id": "d", "status": "PRIMARY", "taskDefinition": TD1, "rolloutState": "IN_PROGRESS"}]),
+         "rolled_back"),
     ],
 )
 def test_steady_state_classification(service, state):

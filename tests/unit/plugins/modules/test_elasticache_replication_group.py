@@ -111,10 +111,10 @@ def describe(stub, response=None, not_found=False):
         stub.add_response("describe_replication_groups", {"ReplicationGroups": [response]}, {"ReplicationGroupId": GROUP_ID})
 
 
-def read_existing(stub, grp, clu=None, tags=TAG_LIST):
+def read_existing(stub, grp, clu=None, tags=None):
     describe(stub, grp)
     stub.add_response("describe_cache_clusters", {"CacheClusters": [clu or cluster()]}, {"CacheClusterId": GROUP_ID + "-001"})
-    stub.add_response("list_tags_for_resource", {"TagList": tags}, {"ResourceName": ARN})
+    stub.add_response("list_tags_for_resource", {"TagList": TAG_LIST if tags is None else tags}, {"ResourceName": ARN})
 
 
 CREATE_REQUEST = {
