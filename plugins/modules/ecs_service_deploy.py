@@ -23,7 +23,8 @@ description:
     rollout C(COMPLETED), running count equal to desired). When the rollout fails or the deployment circuit
     breaker rolls back to the previous task definition, the module fails and returns the service's recent events,
     which say why (failed health checks, image pull errors, ...).
-  - I(state=absent) scales the service to 0, deletes it and waits until it is C(INACTIVE).
+  - I(state=absent) scales the service to 0, deletes it and waits until it is C(INACTIVE), then deregisters the
+    service's Application Auto Scaling scalable target, which deleting the service leaves behind.
   - Written because C(community.aws.ecs_service) cannot update C(service_registries) of an existing service,
     does not compare the deployment configuration or the capacity provider strategy (changes are silently
     ignored), fails when a service moves from a launch type to a capacity provider strategy, and its wait does
@@ -468,7 +469,23 @@ def delete(module, client, service):
             if time.time() >= deadline:
                 module.fail_json(msg="ECS service {0} not INACTIVE after {1}s".format(params["name"], params["wait_timeout"]))
             time.sleep(params["wait_delay"])
+    deregister_scalable_target(module, params["cluster"], params["name"])
     module.exit_json(**result)
+
+
+def deregister_scalable_target(module, cluster, name):
+    """Remove the service's scalable target (kept by Application Auto Scaling after the service goes)."""
+    scaling = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        scaling.deregister_scalable_target(
+            ServiceNamespace="ecs",
+            ResourceId="service/{0}/{1}".format(cluster, name),
+            ScalableDimension="ecs:service:DesiredCount",
+        )
+    except is_boto3_error_code("ObjectNotFoundException"):
+        return
+    except _errors() as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not deregister the scalable target of ECS service {0}".format(name))
 
 
 def main():

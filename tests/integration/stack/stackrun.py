@@ -116,6 +116,26 @@ def stack_resources(emulators):
         found += ["%s:%s" % (kind, item[ident]) for item in call(Filters=filters)[key]]
     found += ["nat:" + n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=filters)["NatGateways"]
               if n["State"] not in ("deleted", "deleting")]
+    ecs = session.client("ecs", endpoint_url=url)
+    for cluster in ecs.describe_clusters(clusters=["webstack-local"]).get("clusters", []):
+        if cluster["status"] == "ACTIVE":
+            found.append("ecs-cluster:" + cluster["clusterName"])
+            for arn in ecs.list_services(cluster="webstack-local").get("serviceArns", []):
+                found.append("ecs-service:" + arn.rsplit("/", 1)[-1])
+    elasticache = session.client("elasticache", endpoint_url=url)
+    found += ["redis:" + g["ReplicationGroupId"] for g in elasticache.describe_replication_groups()["ReplicationGroups"]
+              if g["ReplicationGroupId"].startswith("webstack-local")]
+    found += ["redis-subnets:" + g["CacheSubnetGroupName"] for g in elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"]
+              if g["CacheSubnetGroupName"].startswith("webstack-local")]
+    cloudmap = session.client("servicediscovery", endpoint_url=url)
+    found += ["namespace:" + n["Name"] for n in cloudmap.list_namespaces()["Namespaces"] if n["Name"].startswith("webstack-local")]
+    logs = session.client("logs", endpoint_url=url)
+    found += ["logs:" + g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if "webstack-local" in g["logGroupName"]]
+    iam = session.client("iam", endpoint_url=url)
+    found += ["iam-role:" + r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("webstack-local")]
+    autoscaling = session.client("application-autoscaling", endpoint_url=url)
+    found += ["scaling:" + t["ResourceId"] for t in autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+              if "/webstack-local/" in t["ResourceId"]]
     sm = session.client("secretsmanager", endpoint_url=url)
     for secret in sm.list_secrets()["SecretList"]:
         if secret["Name"].startswith("webstack-local/"):

@@ -47,11 +47,54 @@ def test_secrets_never_appear_at_vvv(emulators, deployed):
     import os
 
     with open(os.path.join(emulators.cfg["run_dir"], "mongodb-password"), encoding="utf-8") as handle:
-        password = handle.read().split()[0]
-    run = playbook(emulators, "deploy.yml", "-vvv")
+        mongo_password = handle.read().split()[0]
+    session, url = emulators.boto3_session()
+    sm = session.client("secretsmanager", endpoint_url=url)
+    redis_token = sm.get_secret_value(SecretId="webstack-local/redis/auth-token")["SecretString"]
+    mongo_uri = sm.get_secret_value(SecretId="webstack-local/backend/mongodb-uri")["SecretString"]
+    secrets = {
+        "Mongo password": mongo_password,
+        "Mongo URI": mongo_uri,
+        "Redis AUTH token": redis_token,
+        "Atlas private key": "local-private-key",
+    }
+    assert len(mongo_password) >= 16 and len(redis_token) >= 32 and mongo_password in mongo_uri
+    for name in ("deploy.yml", "status.yml", "update_image.yml"):
+        run = playbook(emulators, name, "-vvv")
+        assert run.rc == 0, run.output[-4000:]
+        leaked = [what for what, value in secrets.items() if value in run.output]
+        assert leaked == [], "%s -vvv printed: %s" % (name, leaked)
+
+
+def test_image_only_update_touches_only_the_service(emulators, deployed):
+    import json
+
+    session, url = emulators.boto3_session()
+    ecr = session.client("ecr", endpoint_url=url)
+    manifest = json.loads(ecr.batch_get_image(repositoryName="webstack-local/backend",
+                                              imageIds=[{"imageTag": "local-0001"}])["images"][0]["imageManifest"])
+    manifest["layers"][0]["digest"] = "sha256:" + "d" * 64
+    ecr.put_image(repositoryName="webstack-local/backend", imageManifest=json.dumps(manifest), imageTag="local-0002")
+    new_digest = ecr.describe_images(repositoryName="webstack-local/backend",
+                                     imageIds=[{"imageTag": "local-0002"}])["imageDetails"][0]["imageDigest"]
+
+    missing = playbook(emulators, "update_image.yml", "-e", "webstack_backend_image_tag=never-pushed")
+    assert missing.rc != 0 and "never-pushed" in missing.output
+
+    before = len(emulators.requests("moto"))
+    run = playbook(emulators, "update_image.yml", "-e", "webstack_backend_image_tag=local-0002")
     assert run.rc == 0, run.output[-4000:]
-    assert len(password) >= 16
-    assert password not in run.output
+    calls = emulators.requests("moto")[before:]
+    assert sorted({c["action"] for c in calls if c["kind"] == "write"}) == ["RegisterTaskDefinition", "UpdateService"]
+    assert {c["service"] for c in calls} <= {"ecr", "ecs"}, {c["service"] for c in calls}
+    ecs = session.client("ecs", endpoint_url=url)
+    service = ecs.describe_services(cluster="webstack-local", services=["backend"])["services"][0]
+    definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert definition["containerDefinitions"][0]["image"].endswith("@" + new_digest)
+    assert any(s["name"] == "MONGODB_URI" for s in definition["containerDefinitions"][0]["secrets"])
+
+    again = playbook(emulators, "update_image.yml", "-e", "webstack_backend_image_tag=local-0002")
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
 
 
 def test_status_shows_the_stack_without_changing_it(emulators, deployed):

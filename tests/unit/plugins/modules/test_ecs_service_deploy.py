@@ -67,14 +67,22 @@ def steady_service(**overrides):
 
 
 @pytest.fixture
-def stub(aws_env, monkeypatch):
+def scaling_stub():
+    """Stubber of the application-autoscaling client (delete deregisters the scalable target)."""
+    return Stubber(boto3.client("application-autoscaling", region_name="us-east-1"))
+
+
+@pytest.fixture
+def stub(aws_env, monkeypatch, scaling_stub):
     client = boto3.client("ecs", region_name="us-east-1")
     stubber = Stubber(client)
-    monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, *a, **k: client)
+    clients = {"ecs": client, "application-autoscaling": scaling_stub.client}
+    monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, *a, **k: clients[service])
     monkeypatch.setattr(ecs_service_deploy.time, "sleep", lambda _s: None)
-    with stubber:
+    with stubber, scaling_stub:
         yield stubber
         stubber.assert_no_pending_responses()
+        scaling_stub.assert_no_pending_responses()
 
 
 def expect_describe(stub, service):
@@ -323,7 +331,10 @@ def test_check_mode_makes_no_write(stub, run_module):
     assert not failed and result["changed"] and result["rollout"] == "not_waited"
 
 
-def test_delete_scales_to_zero_then_waits_for_inactive(stub, run_module):
+def test_delete_scales_to_zero_then_waits_for_inactive(stub, scaling_stub, run_module):
+    scaling_stub.add_response(
+        "deregister_scalable_target", {},
+        {"ServiceNamespace": "ecs", "ResourceId": "service/stack-dev/backend", "ScalableDimension": "ecs:service:DesiredCount"})
     expect_describe(stub, steady_service())
     stub.add_response("update_service", {"service": steady_service(desiredCount=0)}, {"cluster": "stack-dev", "service": "backend", "desiredCount": 0})
     stub.add_response("delete_service", {"service": steady_service(status="DRAINING")}, {"cluster": "stack-dev", "service": "backend", "force": True})
