@@ -476,12 +476,11 @@ def delete(module, client, service):
 def deregister_scalable_target(module, cluster, name):
     """Remove the service's scalable target (kept by Application Auto Scaling after the service goes)."""
     scaling = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+    resource = "service/{0}/{1}".format(cluster, name)
     try:
-        scaling.deregister_scalable_target(
-            ServiceNamespace="ecs",
-            ResourceId="service/{0}/{1}".format(cluster, name),
-            ScalableDimension="ecs:service:DesiredCount",
-        )
+        if not scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"]:
+            return
+        scaling.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=resource, ScalableDimension="ecs:service:DesiredCount")
     except is_boto3_error_code("ObjectNotFoundException"):
         return
     except _errors() as err:  # pylint: disable=duplicate-except

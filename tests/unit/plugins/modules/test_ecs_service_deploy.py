@@ -333,6 +333,12 @@ def test_check_mode_makes_no_write(stub, run_module):
 
 def test_delete_scales_to_zero_then_waits_for_inactive(stub, scaling_stub, run_module):
     scaling_stub.add_response(
+        "describe_scalable_targets",
+        {"ScalableTargets": [{"ServiceNamespace": "ecs", "ResourceId": "service/stack-dev/backend",
+                              "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 2, "MaxCapacity": 4,
+                              "RoleARN": "arn:aws:iam::123456789012:role/x", "CreationTime": "2026-01-01T00:00:00Z"}]},
+        {"ServiceNamespace": "ecs", "ResourceIds": ["service/stack-dev/backend"]})
+    scaling_stub.add_response(
         "deregister_scalable_target", {},
         {"ServiceNamespace": "ecs", "ResourceId": "service/stack-dev/backend", "ScalableDimension": "ecs:service:DesiredCount"})
     expect_describe(stub, steady_service())
