@@ -78,8 +78,11 @@ lint: $(STAMP) collection-link
 sanity: $(STAMP)
 	bash tools/sanity.sh
 
+# Molecule keeps a scenario's state (e.g. "prepared") between runs of the same checkout and would
+# skip prepare on an emptied emulator: every run starts from a clean state.
 molecule: $(STAMP) collection-link
 	cd $(LINK) && for s in $(MOLECULE_SCENARIOS); do \
+	  rm -rf $(HOME)/.ansible/tmp/molecule.*.$$s; \
 	  $(TEST_ENV) $(CTL) reset; \
 	  $(TEST_ENV) $(BIN)/molecule test -s $$s || exit 1; \
 	done

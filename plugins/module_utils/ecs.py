@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 # Fields UpdateService can change in place (the rest need a new service).
 UPDATABLE = (
     "taskDefinition",
@@ -207,3 +209,52 @@ def recent_events(service, count=10):
     return [
         "{0} {1}".format(e.get("createdAt", ""), e.get("message", "")).strip() for e in (service.get("events") or [])[:count]
     ]
+
+
+# Fields of DescribeTaskDefinition's answer that RegisterTaskDefinition takes back unchanged.
+REGISTRABLE_FIELDS = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+)
+
+
+def registrable(task_definition):
+    """The part of a described task definition that can be registered again as a new revision."""
+    return dict((key, task_definition[key]) for key in REGISTRABLE_FIELDS if task_definition.get(key) not in (None, [], {}))
+
+
+def wait_for_rollout(module, client, cluster, service_name, task_definition_arn, timeout, delay=5, sleep=time.sleep):
+    """Poll until the service runs task_definition_arn steadily; fail the module with the events if not."""
+    deadline = time.time() + timeout
+    while True:
+        service = client.describe_services(cluster=cluster, services=[service_name])["services"][0]
+        state, reason = steady_state(service, task_definition_arn)
+        if state == "steady":
+            return service
+        if state != "in_progress" or time.time() >= deadline:
+            if state == "in_progress":
+                reason = "not steady within {0} seconds ({1})".format(timeout, reason)
+            module.fail_json(
+                msg=(
+                    "Service {0} in cluster {1}: {2}. Recent service events (newest first) say why; "
+                    "fix the image or task settings and deploy again."
+                ).format(service_name, cluster, reason),
+                events=recent_events(service),
+                rollout=state,
+                task_definition_arn=task_definition_arn,
+            )
+        sleep(delay)

@@ -80,8 +80,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs_rollout import registrable
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs_rollout import wait_for_rollout
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs import registrable
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs import wait_for_rollout
 
 try:
     import botocore

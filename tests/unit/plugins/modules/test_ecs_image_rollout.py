@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs_rollout
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs as ecs_rollout
 from ansible_collections.stackops.ecs_webstack.plugins.modules import ecs_image_rollout
 
 OLD = "123456789012.dkr.ecr.us-east-1.amazonaws.com/s/backend@sha256:" + "1" * 64
@@ -83,23 +83,6 @@ def _service(deployments, running=1, desired=1, events=()):
     }
 
 
-@pytest.mark.parametrize(
-    "deployments,running,expected",
-    [
-        ([{"status": "PRIMARY", "taskDefinition": "td:2", "rolloutState": "COMPLETED"}], 1, "done"),
-        ([{"status": "PRIMARY", "taskDefinition": "td:2"}], 1, "done"),
-        ([{"status": "PRIMARY", "taskDefinition": "td:2"}], 0, "in_progress"),
-        ([{"status": "PRIMARY", "taskDefinition": "td:2", "rolloutState": "IN_PROGRESS"},
-          {"status": "ACTIVE", "taskDefinition": "td:1"}], 1, "in_progress"),
-        ([{"status": "PRIMARY", "taskDefinition": "td:2", "rolloutState": "FAILED"}], 0, "failed"),
-        ([{"status": "PRIMARY", "taskDefinition": "td:1", "rolloutState": "IN_PROGRESS"},
-          {"status": "ACTIVE", "taskDefinition": "td:2", "rolloutState": "FAILED"}], 1, "rolled_back"),
-    ],
-)
-def test_rollout_state(deployments, running, expected):
-    assert ecs_rollout.rollout_state(_service(deployments, running=running), "td:2") == expected
-
-
 class _Failed(Exception):
     pass
 
@@ -123,10 +106,22 @@ def test_circuit_breaker_rollback_fails_with_the_events():
     with stub, pytest.raises(_Failed) as failure:
         ecs_rollout.wait_for_rollout(_Module(), client, "stack", "backend", "td:2", timeout=60, delay=0, sleep=lambda _s: None)
     details = failure.value.args[0]
-    assert details["rollout"] == "rolled_back"
-    assert "circuit breaker rolled back" in details["msg"]
+    # The new revision's deployment is FAILED and the PRIMARY one runs the previous revision.
+    assert details["rollout"] == "failed"
+    assert "Service backend in cluster stack" in details["msg"] and "deploy again" in details["msg"]
     assert any("tasks failed to start" in line for line in details["events"])
     stub.assert_no_pending_responses()
+
+
+def test_rollback_without_a_failed_marker_is_reported_as_rolled_back():
+    client = boto3.client("ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(client)
+    stub.add_response("describe_services", {"services": [_service([{"status": "PRIMARY", "taskDefinition": "td:1"}],
+                                                                  events=["(service backend) rolling back to td:1"])]})
+    with stub, pytest.raises(_Failed) as failure:
+        ecs_rollout.wait_for_rollout(_Module(), client, "stack", "backend", "td:2", timeout=60, delay=0, sleep=lambda _s: None)
+    assert failure.value.args[0]["rollout"] == "rolled_back"
+    assert "circuit breaker rolled back" in failure.value.args[0]["msg"]
 
 
 def test_rollout_that_never_finishes_times_out():
