@@ -18,14 +18,15 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 
-def _registry(registry_id):
+def registry_args(registry_id):
+    """The registryId argument of ECR calls, empty for the caller's own registry."""
     return {"registryId": registry_id} if registry_id else {}
 
 
 def describe_repository(module, client, name, registry_id=None):
     """Return the repository description, or None when it does not exist."""
     try:
-        found = client.describe_repositories(repositoryNames=[name], **_registry(registry_id))
+        found = client.describe_repositories(repositoryNames=[name], **registry_args(registry_id))
     except is_boto3_error_code("RepositoryNotFoundException"):
         return None
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:  # pylint: disable=duplicate-except
@@ -37,7 +38,7 @@ def find_image_by_tag(module, client, name, tag, registry_id=None):
     """Return the image description for a tag, or None when the tag is not in the repository."""
     try:
         found = client.describe_images(
-            repositoryName=name, imageIds=[{"imageTag": tag}], **_registry(registry_id)
+            repositoryName=name, imageIds=[{"imageTag": tag}], **registry_args(registry_id)
         )
     except is_boto3_error_code(["ImageNotFoundException", "RepositoryNotFoundException"]):
         return None

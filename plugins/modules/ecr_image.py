@@ -74,7 +74,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import describe_repository
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import find_image_by_tag
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import registry_args
 
 try:
     import botocore
@@ -82,20 +82,15 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 
-def _registry(registry_id):
-    return {"registryId": registry_id} if registry_id else {}
-
-
-def _get_manifest(module, client, name, tag, registry_id):
+def _get_image(module, client, name, tag, registry_id):
+    """The tag's image (imageManifest and imageId.imageDigest), or None when the tag is not there."""
     try:
         found = client.batch_get_image(
-            repositoryName=name, imageIds=[{"imageTag": tag}], **_registry(registry_id)
+            repositoryName=name, imageIds=[{"imageTag": tag}], **registry_args(registry_id)
         )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
         module.fail_json_aws(err, msg="Could not read tag {0} of ECR repository {1}".format(tag, name))
-    if not found.get("images"):
-        return None
-    return found["images"][0]["imageManifest"]
+    return found["images"][0] if found.get("images") else None
 
 
 def _same_manifest(left, right):
@@ -131,11 +126,12 @@ def main():
         )
 
     if module.params["source_tag"]:
-        manifest = _get_manifest(module, client, name, module.params["source_tag"], registry_id)
-        if manifest is None:
+        source = _get_image(module, client, name, module.params["source_tag"], registry_id)
+        if source is None:
             module.fail_json(
                 msg="source_tag {0} is not in ECR repository {1}: push it first.".format(module.params["source_tag"], name)
             )
+        manifest = source["imageManifest"]
     else:
         manifest = module.params["manifest"]
         try:
@@ -144,24 +140,23 @@ def main():
         except ValueError as err:
             module.fail_json(msg="manifest is not valid JSON: {0}".format(err))
 
-    current = _get_manifest(module, client, name, tag, registry_id)
-    before = find_image_by_tag(module, client, name, tag, registry_id) if current is not None else None
-    if current is not None and _same_manifest(current, manifest):
-        digest = before["imageDigest"]
-        module.exit_json(changed=False, digest=digest, image_uri="{0}@{1}".format(repository["repositoryUri"], digest))
+    current = _get_image(module, client, name, tag, registry_id)
+    before_digest = current["imageId"]["imageDigest"] if current else None
+    if current is not None and _same_manifest(current["imageManifest"], manifest):
+        module.exit_json(changed=False, digest=before_digest, image_uri="{0}@{1}".format(repository["repositoryUri"], before_digest))
     if current is not None and repository.get("imageTagMutability", "").startswith("IMMUTABLE"):
         module.fail_json(
             msg=(
                 "Tag {0} of immutable ECR repository {1} already points at {2}; immutable tags cannot move. "
                 "Choose a new tag."
-            ).format(tag, name, before["imageDigest"] if before else "another image")
+            ).format(tag, name, before_digest)
         )
 
-    diff = dict(before=dict(tag=tag, digest=before["imageDigest"] if before else None), after=dict(tag=tag))
+    diff = dict(before=dict(tag=tag, digest=before_digest), after=dict(tag=tag))
     if module.check_mode:
         module.exit_json(changed=True, digest="", diff=diff)
     try:
-        put = client.put_image(repositoryName=name, imageManifest=manifest, imageTag=tag, **_registry(registry_id))
+        put = client.put_image(repositoryName=name, imageManifest=manifest, imageTag=tag, **registry_args(registry_id))
     except is_boto3_error_code("ImageTagAlreadyExistsException") as err:
         module.fail_json_aws(err, msg="Tag {0} of immutable ECR repository {1} already exists; choose a new tag.".format(tag, name))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:  # pylint: disable=duplicate-except
