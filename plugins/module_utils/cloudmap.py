@@ -22,16 +22,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 
 try:
-    import botocore
     from botocore.config import Config
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
-
-
-def _errors():
-    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 
 def endpoint_override(module):
@@ -68,7 +64,7 @@ def paginate(module, client, method, key, what, **kwargs):
         paginator = client.get_paginator(method)
         for page in paginator.paginate(**kwargs):
             items.extend(page.get(key, []))
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not list {0}".format(what))
     return items
 
@@ -96,7 +92,7 @@ def get_namespace(module, client, namespace_id):
         return client.get_namespace(Id=namespace_id)["Namespace"]
     except is_boto3_error_code("NamespaceNotFound"):
         return None
-    except _errors() as err:  # pylint: disable=duplicate-except
+    except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not read Cloud Map namespace {0}".format(namespace_id))
 
 
@@ -130,7 +126,7 @@ def get_service(module, client, service_id):
         return client.get_service(Id=service_id)["Service"]
     except is_boto3_error_code("ServiceNotFound"):
         return None
-    except _errors() as err:  # pylint: disable=duplicate-except
+    except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not read Cloud Map service {0}".format(service_id))
 
 
@@ -153,7 +149,7 @@ def instances_health(module, client, service_id):
             kwargs["NextToken"] = page["NextToken"]
     except is_boto3_error_code("InstanceNotFound"):
         return health
-    except _errors() as err:  # pylint: disable=duplicate-except
+    except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not read the health of Cloud Map service {0}".format(service_id))
     return health
 
@@ -164,7 +160,7 @@ def wait_operation(module, client, operation_id, timeout=300, delay=2):
     while True:
         try:
             operation = client.get_operation(OperationId=operation_id)["Operation"]
-        except _errors() as err:
+        except aws_errors() as err:
             module.fail_json_aws(err, msg="Could not read Cloud Map operation {0}".format(operation_id))
         status = operation.get("Status")
         if status == "SUCCESS":
@@ -188,7 +184,7 @@ def wait_operation(module, client, operation_id, timeout=300, delay=2):
 def resource_tags(module, client, arn):
     try:
         tags = client.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not read the tags of {0}".format(arn))
     return boto3_tag_list_to_ansible_dict(tags, "Key", "Value")
 
@@ -206,7 +202,7 @@ def apply_tags(module, client, arn, to_set, to_remove):
             client.untag_resource(ResourceARN=arn, TagKeys=list(to_remove))
         if to_set:
             client.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set, "Key", "Value"))
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not update the tags of {0}".format(arn))
 
 

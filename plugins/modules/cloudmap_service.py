@@ -166,15 +166,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import cloudmap
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK
-
-
-def _errors():
-    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 
 
 def describe(module, client, service, namespace_name):
@@ -265,14 +257,14 @@ def ensure_absent(module, client, current):
             operation_id = client.deregister_instance(ServiceId=current["id"], InstanceId=instance["Id"])["OperationId"]
         except is_boto3_error_code("InstanceNotFound"):
             continue
-        except _errors() as err:  # pylint: disable=duplicate-except
+        except aws_errors() as err:  # pylint: disable=duplicate-except
             module.fail_json_aws(err, msg="Could not deregister instance {0}".format(instance["Id"]))
         cloudmap.wait_operation(module, client, operation_id, params["wait_timeout"])
     try:
         client.delete_service(Id=current["id"])
     except is_boto3_error_code("ServiceNotFound"):
         result["changed"] = False
-    except _errors() as err:  # pylint: disable=duplicate-except
+    except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not delete Cloud Map service {0}".format(current["dns_name"]))
     module.exit_json(**result)
 
@@ -315,7 +307,7 @@ def create(module, client, namespace_id, namespace_name):
         kwargs["Tags"] = cloudmap.boto3_tags(params["tags"])
     try:
         service = client.create_service(**kwargs)["Service"]
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not create Cloud Map service {0}".format(planned["dns_name"]))
     result["service"] = describe(module, client, service, namespace_name)
     if module._diff:
@@ -356,7 +348,7 @@ def update(module, client, current, namespace_name):
             change["Description"] = after["description"]
         try:
             operation_id = client.update_service(Id=current["id"], Service=change)["OperationId"]
-        except _errors() as err:
+        except aws_errors() as err:
             module.fail_json_aws(err, msg="Could not update Cloud Map service {0}".format(current["dns_name"]))
         cloudmap.wait_operation(module, client, operation_id, params["wait_timeout"])
         result["operation_id"] = operation_id

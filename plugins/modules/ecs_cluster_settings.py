@@ -99,21 +99,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK
-
-
-def _errors():
-    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 
 
 def describe(module, client, name):
     try:
         found = client.describe_clusters(clusters=[name], include=["SETTINGS", "TAGS"])
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not read ECS cluster {0}".format(name))
     clusters = [c for c in found.get("clusters", []) if c.get("status") != "INACTIVE"]
     if not clusters:
@@ -173,7 +165,7 @@ def main():
             client.untag_resource(resourceArn=current["arn"], tagKeys=list(to_remove))
         if to_set:
             client.tag_resource(resourceArn=current["arn"], tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"))
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not update ECS cluster {0}".format(current["name"]))
     result["cluster"] = describe(module, client, current["arn"])
     module.exit_json(**result)

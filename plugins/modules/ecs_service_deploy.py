@@ -280,15 +280,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs as ecs_utils
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK
-
-
-def _errors():
-    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 
 
 def describe(module, client, cluster, name):
@@ -296,7 +288,7 @@ def describe(module, client, cluster, name):
         found = client.describe_services(cluster=cluster, services=[name], include=["TAGS"])
     except is_boto3_error_code("ClusterNotFoundException"):
         return None
-    except _errors() as err:  # pylint: disable=duplicate-except
+    except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not read ECS service {0}".format(name))
     services = [s for s in found.get("services", []) if s.get("status") != "INACTIVE"]
     return services[0] if services else None
@@ -307,7 +299,7 @@ def resolve_task_definition(module, client, task_definition):
         return task_definition
     try:
         return client.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]["taskDefinitionArn"]
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not read task definition {0}".format(task_definition))
 
 
@@ -388,7 +380,7 @@ def create(module, client, wanted):
         kwargs["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
     try:
         result["service"] = client.create_service(**kwargs)["service"]
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not create ECS service {0}".format(params["name"]))
     finish(module, client, result, wanted["taskDefinition"])
 
@@ -424,7 +416,7 @@ def update(module, client, service, wanted):
             kwargs["forceNewDeployment"] = True
         try:
             result["service"] = client.update_service(**kwargs)["service"]
-        except _errors() as err:
+        except aws_errors() as err:
             module.fail_json_aws(
                 err,
                 msg="Could not update ECS service {0} ({1})".format(params["name"], ", ".join(sorted(changes)) or "new deployment"),
@@ -434,7 +426,7 @@ def update(module, client, service, wanted):
             client.untag_resource(resourceArn=service["serviceArn"], tagKeys=list(to_remove))
         if to_set:
             client.tag_resource(resourceArn=service["serviceArn"], tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"))
-    except _errors() as err:
+    except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not update the tags of ECS service {0}".format(params["name"]))
     if not (changes or params["force_new_deployment"]):
         result["rollout"] = "not_waited"
@@ -461,7 +453,7 @@ def delete(module, client, service):
     except is_boto3_error_code("ServiceNotFoundException"):
         result["changed"] = False
         module.exit_json(**result)
-    except _errors() as err:  # pylint: disable=duplicate-except
+    except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not delete ECS service {0}".format(params["name"]))
     if params["wait"]:
         deadline = time.time() + params["wait_timeout"]
@@ -483,7 +475,7 @@ def deregister_scalable_target(module, cluster, name):
         scaling.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=resource, ScalableDimension="ecs:service:DesiredCount")
     except is_boto3_error_code("ObjectNotFoundException"):
         return
-    except _errors() as err:  # pylint: disable=duplicate-except
+    except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not deregister the scalable target of ECS service {0}".format(name))
 
 

@@ -12,8 +12,9 @@ module: ecs_service_public_ips
 short_description: Public IPs of an ECS service's running tasks
 version_added: 0.1.0
 description:
-  - Lists the C(RUNNING) tasks of an ECS service (Fargate/awsvpc), finds each task's elastic network
-    interface and returns the interface's public IP.
+  - Lists the C(RUNNING) tasks of an ECS service, finds each task's elastic network interface (awsvpc) and
+    returns the interface's public IP; a task without one (host network mode on EC2) answers on its container
+    instance's addresses, which are returned instead.
   - Used by the C(atlas_access) role in C(task_ips) mode to admit exactly the backend's egress addresses
     on the MongoDB Atlas access list.
   - Why this module exists, C(community.aws.ecs_task) and C(community.aws.ecs_service_info) return tasks
@@ -80,10 +81,13 @@ tasks:
       description: The task's elastic network interface.
       type: str
     private_ip:
-      description: The task's private IPv4 address.
+      description: The task's (in host mode, its instance's) private IPv4 address.
       type: str
     public_ip:
-      description: The ENI's public IPv4 address; null when it has none (private subnet behind a NAT).
+      description: The ENI's (or, in host mode, the instance's) public IPv4 address; null when it has none.
+      type: str
+    instance_id:
+      description: The EC2 instance of a task in host network mode (null for awsvpc tasks).
       type: str
 service_found:
   description: False when the cluster or the service does not exist (then no tasks are returned).
@@ -146,6 +150,23 @@ def public_ips(ec2, eni_ids):
     return found
 
 
+def instance_ips(ecs, ec2, cluster, container_instance_arns):
+    """Container instance ARN -> (EC2 instance id, private IP, public IP), for tasks in host network mode."""
+    if not container_instance_arns:
+        return {}
+    described = ecs.describe_container_instances(cluster=cluster, containerInstances=list(container_instance_arns))
+    by_instance = dict((ci["ec2InstanceId"], ci["containerInstanceArn"])
+                       for ci in described.get("containerInstances") or [] if ci.get("ec2InstanceId"))
+    found = {}
+    if not by_instance:
+        return found
+    for reservation in ec2.describe_instances(InstanceIds=sorted(by_instance))["Reservations"]:
+        for instance in reservation.get("Instances") or []:
+            found[by_instance[instance["InstanceId"]]] = (
+                instance["InstanceId"], instance.get("PrivateIpAddress"), instance.get("PublicIpAddress"))
+    return found
+
+
 def collect(ecs, ec2, cluster, service):
     tasks = running_tasks(ecs, cluster, service)
     if tasks is None:
@@ -154,10 +175,17 @@ def collect(ecs, ec2, cluster, service):
     for task in tasks:
         eni, private_ip = _eni_of(task)
         rows.append(dict(task_arn=task.get("taskArn"), last_status=task.get("lastStatus"), eni_id=eni,
-                         private_ip=private_ip, public_ip=None))
+                         private_ip=private_ip, public_ip=None, instance_id=None,
+                         container_instance_arn=None if eni else task.get("containerInstanceArn")))
     ips = public_ips(ec2, sorted(set(r["eni_id"] for r in rows if r["eni_id"])))
+    # Tasks without a network interface of their own (host network mode on EC2) answer on their instance's address.
+    hosts = instance_ips(ecs, ec2, cluster, sorted(set(r["container_instance_arn"] for r in rows if r["container_instance_arn"])))
     for row in rows:
-        row["public_ip"] = ips.get(row["eni_id"])
+        if row["eni_id"]:
+            row["public_ip"] = ips.get(row["eni_id"])
+        elif row["container_instance_arn"] in hosts:
+            row["instance_id"], row["private_ip"], row["public_ip"] = hosts[row["container_instance_arn"]]
+        row.pop("container_instance_arn")
     return dict(service_found=True, tasks=rows,
                 public_ips=sorted(set(r["public_ip"] for r in rows if r["public_ip"])))
 

@@ -530,6 +530,108 @@ def _elasticache_reader_endpoint():
     models.ReplicationGroup.__init__ = init
 
 
+@patch(
+    "autoscaling-disable-metrics-collection",
+    "Auto Scaling DisableMetricsCollection stops the named group metrics, or all of them when none are named "
+    "(API reference); moto implements EnableMetricsCollection only and answers 500 NotImplemented, which fails "
+    "amazon.aws.autoscaling_group on every update (it disables metrics unless metrics_collection is true).",
+)
+def _autoscaling_disable_metrics_collection():
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import EmptyResult
+
+    def disable_metrics_collection(self):
+        group = self.autoscaling_backend.autoscaling_groups[self._get_param("AutoScalingGroupName")]
+        named = self._get_param("Metrics") or []
+        group.metrics = [m for m in group.metrics if named and m not in named]
+        return EmptyResult()
+
+    AutoScalingResponse.disable_metrics_collection = disable_metrics_collection
+
+
+@patch(
+    "ec2-launch-template-versions",
+    "EC2 CreateLaunchTemplate's TagSpecifications tag the template itself and are not launch data; "
+    "DescribeLaunchTemplateVersions returns the data as given (API reference, RequestLaunchTemplateData). "
+    "DeleteLaunchTemplateVersions deletes non-default versions, whose numbers are never reused. moto copies the "
+    "template's own tags into version 1's TagSpecifications (so a module comparing data sees a change and adds "
+    "version 2) and answers DeleteLaunchTemplateVersions with 500 NotImplemented (so amazon.aws.ec2_launch_template "
+    "cannot delete a template with several versions).",
+)
+def _ec2_launch_template_versions():
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import InvalidLaunchTemplateVersionNotFound
+    from moto.ec2.models import launch_templates as models
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    original_init = models.LaunchTemplate.__init__
+
+    def init(self, backend, name, template_data, version_description, tag_spec):
+        specs = [t for t in template_data.get("TagSpecifications", []) if t.get("ResourceType") != "launch-template"]
+        template_data = dict(template_data, TagSpecifications=specs) if specs else dict(
+            (k, v) for k, v in template_data.items() if k != "TagSpecifications")
+        original_init(self, backend, name, template_data, version_description, tag_spec)
+
+    def create_version(self, data, description):
+        version = models.LaunchTemplateVersion(self, max([v.number for v in self.versions] or [0]) + 1, data, description)
+        self.versions.append(version)
+        return version
+
+    def get_version(self, num):
+        if str(num).lower() == "$latest":
+            return self.versions[-1]
+        if str(num).lower() == "$default":
+            return self.default_version()
+        found = [v for v in self.versions if str(v.number) == str(num)]
+        if not found:
+            raise InvalidLaunchTemplateVersionNotFound(template_id=self.id, version=num)
+        return found[0]
+
+    def default_version(self):
+        return self.get_version(self.default_version_number)
+
+    def delete_launch_template_versions(self):
+        name = self._get_param("LaunchTemplateName")
+        template = (self.ec2_backend.get_launch_template_by_name(name) if name
+                    else self.ec2_backend.get_launch_template(self._get_param("LaunchTemplateId")))
+        self.error_on_dryrun()
+        done, failed = [], []
+        for number in self._get_param("Versions", []) or []:
+            row = {"LaunchTemplateId": template.id, "LaunchTemplateName": template.name, "VersionNumber": int(number)}
+            matches = [v for v in template.versions if str(v.number) == str(number)]
+            if not matches or template.is_default(matches[0]):
+                code = "launchTemplateVersionDoesNotExist" if not matches else "unexpectedError"
+                failed.append(dict(row, ResponseError={"Code": code, "Message": "cannot delete version %s" % number}))
+                continue
+            template.versions.remove(matches[0])
+            done.append(row)
+        return ActionResult({"SuccessfullyDeletedLaunchTemplateVersions": done,
+                             "UnsuccessfullyDeletedLaunchTemplateVersions": failed})
+
+    models.LaunchTemplate.__init__ = init
+    models.LaunchTemplate.create_version = create_version
+    models.LaunchTemplate.get_version = get_version
+    models.LaunchTemplate.default_version = default_version
+    LaunchTemplates.delete_launch_template_versions = delete_launch_template_versions
+
+
+@patch(
+    "autoscaling-tags-sorted",
+    "Auto Scaling returns a group's Tags sorted by key (DescribeAutoScalingGroups, DescribeTags), whatever order "
+    "they were written in; moto returns them in insertion order, so amazon.aws.autoscaling_group (which sorts what "
+    "it reads and compares it with a fresh read) reports changed=true on every run of a group with two tags or more.",
+)
+def _autoscaling_tags_sorted():
+    from moto.autoscaling.models import FakeAutoScalingGroup
+
+    setter = FakeAutoScalingGroup.tags.fset
+
+    def sorted_tags(self):
+        return sorted(self._tags, key=lambda tag: tag.get("Key", ""))
+
+    FakeAutoScalingGroup.tags = property(sorted_tags, setter)
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED

@@ -55,6 +55,26 @@ def test_running_tasks_enis_and_public_ips(clients):
     assert [(t["eni_id"], t["public_ip"]) for t in result["tasks"]] == [("eni-a", "203.0.113.20"), ("eni-b", None)]
 
 
+def test_host_mode_tasks_answer_on_their_instance(clients):
+    """EC2 host network mode: no ENI of the task's own; the address is the container instance's."""
+    ecs, ec2, ecs_stub, ec2_stub = clients
+    ci = "arn:aws:ecs:us-east-1:123456789012:container-instance/webstack-local/%s"
+    ecs_stub.add_response("list_tasks", {"taskArns": [ARN % "a", ARN % "b"]})
+    ecs_stub.add_response("describe_tasks", {"tasks": [
+        {"taskArn": ARN % "a", "lastStatus": "RUNNING", "containerInstanceArn": ci % "1", "attachments": []},
+        {"taskArn": ARN % "b", "lastStatus": "RUNNING", "containerInstanceArn": ci % "2"}]})
+    ecs_stub.add_response("describe_container_instances", {"containerInstances": [
+        {"containerInstanceArn": ci % "1", "ec2InstanceId": "i-1"}, {"containerInstanceArn": ci % "2", "ec2InstanceId": "i-2"}]},
+        {"cluster": "c", "containerInstances": [ci % "1", ci % "2"]})
+    ec2_stub.add_response("describe_instances", {"Reservations": [{"Instances": [
+        {"InstanceId": "i-1", "PrivateIpAddress": "10.0.0.7", "PublicIpAddress": "203.0.113.7"},
+        {"InstanceId": "i-2", "PrivateIpAddress": "10.0.1.8"}]}]}, {"InstanceIds": ["i-1", "i-2"]})
+    result = mod.collect(ecs, ec2, "c", "frontend")
+    assert result["public_ips"] == ["203.0.113.7"]
+    assert [(t["instance_id"], t["private_ip"], t["public_ip"]) for t in result["tasks"]] == [
+        ("i-1", "10.0.0.7", "203.0.113.7"), ("i-2", "10.0.1.8", None)]
+
+
 def test_vanished_eni_is_skipped(clients):
     ecs, ec2, ecs_stub, ec2_stub = clients
     ecs_stub.add_response("list_tasks", {"taskArns": [ARN % "a", ARN % "b"]})
