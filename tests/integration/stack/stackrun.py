@@ -136,6 +136,17 @@ def stack_resources(emulators):
     autoscaling = session.client("application-autoscaling", endpoint_url=url)
     found += ["scaling:" + t["ResourceId"] for t in autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
               if "/webstack-local/" in t["ResourceId"]]
+    found += ["instance-profile:" + p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]
+              if p["InstanceProfileName"].startswith("webstack-local")]
+    groups = session.client("autoscaling", endpoint_url=url).describe_auto_scaling_groups()["AutoScalingGroups"]
+    found += ["asg:" + g["AutoScalingGroupName"] for g in groups if g["AutoScalingGroupName"].startswith("webstack-local")]
+    found += ["launch-template:" + t["LaunchTemplateName"] for t in ec2.describe_launch_templates()["LaunchTemplates"]
+              if t["LaunchTemplateName"].startswith("webstack-local")]
+    found += ["instance:" + i["InstanceId"] for r in ec2.describe_instances(Filters=filters)["Reservations"] for i in r["Instances"]
+              if i["State"]["Name"] not in ("terminated", "shutting-down")]
+    # (moto cannot list every provider: DescribeCapacityProviders without names is a 500 there.)
+    found += ["capacity-provider:" + p["name"] for p in ecs.describe_capacity_providers(capacityProviders=["webstack-local-ec2"])["capacityProviders"]
+              if p.get("status") != "INACTIVE"]
     sm = session.client("secretsmanager", endpoint_url=url)
     for secret in sm.list_secrets()["SecretList"]:
         if secret["Name"].startswith("webstack-local/"):
