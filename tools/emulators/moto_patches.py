@@ -632,6 +632,37 @@ def _autoscaling_tags_sorted():
     FakeAutoScalingGroup.tags = property(sorted_tags, setter)
 
 
+@patch(
+    "elbv2-alb-default-attributes",
+    "DescribeLoadBalancerAttributes of an Application Load Balancer returns every attribute with its default, "
+    "idle_timeout.timeout_seconds 60, routing.http2.enabled true, access logs off, desync mitigation defensive "
+    "(ELBv2 API reference, LoadBalancerAttribute). moto leaves several out (idle_timeout on purpose, for Terraform), "
+    "so amazon.aws.elb_application_lb fails with KeyError 'idle_timeout_timeout_seconds' when idle_timeout is set.",
+)
+def _elbv2_alb_default_attributes():
+    from moto.elbv2 import models
+
+    defaults = {
+        "access_logs.s3.enabled": "false",
+        "idle_timeout.timeout_seconds": "60",
+        "routing.http2.enabled": "true",
+        "routing.http.desync_mitigation_mode": "defensive",
+        "routing.http.drop_invalid_header_fields.enabled": "false",
+        "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+        "routing.http.xff_client_port.enabled": "false",
+        "waf.fail_open.enabled": "false",
+    }
+    original = models.FakeLoadBalancer.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if self.type == "application":
+            for key, value in defaults.items():
+                self.attrs.setdefault(key, value)
+
+    models.FakeLoadBalancer.__init__ = init
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
