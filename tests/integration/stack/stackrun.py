@@ -147,6 +147,11 @@ def stack_resources(emulators):
     # (moto cannot list every provider: DescribeCapacityProviders without names is a 500 there.)
     found += ["capacity-provider:" + p["name"] for p in ecs.describe_capacity_providers(capacityProviders=["webstack-local-ec2"])["capacityProviders"]
               if p.get("status") != "INACTIVE"]
+    elb = session.client("elbv2", endpoint_url=url)
+    found += ["alb:" + b["LoadBalancerName"] for b in elb.describe_load_balancers()["LoadBalancers"]
+              if b["LoadBalancerName"].startswith("webstack-local")]
+    found += ["target-group:" + g["TargetGroupName"] for g in elb.describe_target_groups()["TargetGroups"]
+              if g["TargetGroupName"].startswith("webstack-local")]
     sm = session.client("secretsmanager", endpoint_url=url)
     for secret in sm.list_secrets()["SecretList"]:
         if secret["Name"].startswith("webstack-local/"):
