@@ -38,19 +38,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  tags:
-    description: Resource tags. Omitted leaves the tags alone.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags that are not in I(tags).
-    type: bool
-    default: true
-  owner_tags:
-    description:
-      - With I(state=absent), delete the namespace only when its tags include every one of these; otherwise leave
-        it alone and say so in C(msg). Lets a destroy playbook remove only what its stack created.
-    type: dict
   wait_timeout:
     description: Seconds to wait for the create, update or delete operation to finish.
     type: int
@@ -58,6 +45,7 @@ options:
 author:
   - ecs_webstack contributors (@stackops)
 extends_documentation_fragment:
+  - stackops.ecs_webstack.stack_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -68,19 +68,6 @@ options:
         Otherwise a service with instances is not deleted and the module fails naming them.
     type: bool
     default: false
-  tags:
-    description: Resource tags. Omitted leaves the tags alone.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags that are not in I(tags).
-    type: bool
-    default: true
-  owner_tags:
-    description:
-      - With I(state=absent), delete the service only when its tags include every one of these; otherwise leave
-        it alone and say so in C(msg). Lets a destroy playbook remove only what its stack created.
-    type: dict
   wait_timeout:
     description: Seconds to wait for Cloud Map operations (update, instance deregistration).
     type: int
@@ -88,6 +75,7 @@ options:
 author:
   - ecs_webstack contributors (@stackops)
 extends_documentation_fragment:
+  - stackops.ecs_webstack.stack_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

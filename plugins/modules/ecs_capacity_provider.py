@@ -70,19 +70,6 @@ options:
     type: str
     choices: [ENABLED, DISABLED]
     default: DISABLED
-  tags:
-    description: Resource tags. Omitted leaves the tags alone.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags that are not in I(tags).
-    type: bool
-    default: true
-  owner_tags:
-    description:
-      - With I(state=absent), delete the provider only when its tags include every one of these; otherwise leave
-        it alone and say so in C(msg). Lets a destroy playbook remove only what its stack created.
-    type: dict
   wait_timeout:
     description: Seconds to wait for a deletion to finish.
     type: int
@@ -90,6 +77,7 @@ options:
 author:
   - ecs_webstack contributors (@stackops)
 extends_documentation_fragment:
+  - stackops.ecs_webstack.stack_tags
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
