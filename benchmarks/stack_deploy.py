@@ -10,6 +10,7 @@ Uses its own emulators (ports 5081/5082) and leaves nothing running. Exits non-z
 the harness itself fails (a playbook error), never because a goal is missed.
 """
 
+import collections
 import json
 import os
 import sys
@@ -76,6 +77,10 @@ def main():
         "noop_changed": noop_run.changed,
         "image_update_aws_writes": sorted({c["action"] for c in image_calls if c["kind"] == "write"}),
         "noop_writes_detail": sorted({"%s:%s" % (c["service"], c["action"]) for c in writes}),
+        # Where the no-op run's reads go (to aim the next speed work): per service, and the busiest calls.
+        "noop_aws_reads_by_service": dict(collections.Counter(c["service"] for c in reads).most_common()),
+        "noop_aws_top_reads": ["%s:%s x%d" % (svc, action, n) for (svc, action), n in
+                               collections.Counter((c["service"], c["action"]) for c in reads).most_common(10)],
     }
     goals = {
         "noop_over_first <= 0.8": results["noop_over_first"] <= 0.8,
@@ -87,8 +92,9 @@ def main():
     results["goals_met"] = goals
     width = max(len(k) for k in results)
     for key, value in results.items():
-        if key != "goals_met":
+        if key not in ("goals_met", "noop_aws_reads_by_service", "noop_aws_top_reads"):
             print("%-*s  %s" % (width, key, value))
+    print("%-*s  %s" % (width, "noop_aws_top_reads", ", ".join(results["noop_aws_top_reads"][:5])))
     for goal, met in goals.items():
         print("%-*s  %s" % (width, goal, "met" if met else "NOT met"))
     out_dir = os.path.join(REPO, "benchmarks", "results")
