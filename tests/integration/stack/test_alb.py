@@ -67,6 +67,11 @@ def test_frontend_behind_the_alb_with_a_record(emulators, zone):
     assert again.rc == 0, again.output[-4000:]
     assert again.changed == 0, "tasks that changed on the second run: %s" % again.changed_tasks()
 
+    before = len(emulators.requests("moto"))
+    check = playbook(emulators, "deploy.yml", "--check", *ALB)
+    assert check.rc == 0, check.output[-4000:]
+    assert [r for r in emulators.requests("moto")[before:] if r["kind"] == "write"] == []
+
     status = playbook(emulators, "status.yml", *ALB)
     assert status.rc == 0 and status.changed == 0, status.output[-3000:]
     assert "http://" + RECORD in status.output and alb["DNSName"] in status.output

@@ -58,6 +58,11 @@ def test_ec2_stack_deploys_converges_and_is_destroyed(emulators):
     assert again.rc == 0, again.output[-4000:]
     assert again.changed == 0, "tasks that changed on the second run: %s" % again.changed_tasks()
 
+    before = len(emulators.requests("moto"))
+    check = playbook(emulators, "deploy.yml", "--check", *EC2)
+    assert check.rc == 0, check.output[-4000:]
+    assert _writes(emulators.requests("moto")[before:]) == []
+
     gone = playbook(emulators, "destroy.yml", "-e", "webstack_destroy_confirm=yes", *EC2)
     assert gone.rc == 0, gone.output[-4000:]
     assert stack_resources(emulators) == []
