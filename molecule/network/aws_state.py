@@ -27,6 +27,7 @@ def main(stack, env):
                 "id": vid,
                 "cidr": vpc["CidrBlock"],
                 "name": tags(vpc).get("Name"),
+                "tags": tags(vpc),
                 "dns_support": ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"],
                 "dns_hostnames": ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"],
             }
