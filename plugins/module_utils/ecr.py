@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -55,6 +56,27 @@ def repository_tags(module, client, arn):
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
         module.fail_json_aws(err, msg="Could not read the tags of {0}".format(arn))
     return boto3_tag_list_to_ansible_dict(tags, "Key", "Value")
+
+
+def repository_policy_text(module, client, name, kind, registry_id=None):
+    """A repository's lifecycle policy (kind "lifecycle") or access policy (kind "repository") as a
+    parsed document, or None when it has none."""
+    calls = {
+        "lifecycle": ("get_lifecycle_policy", "lifecyclePolicyText", "LifecyclePolicyNotFoundException"),
+        "repository": ("get_repository_policy", "policyText", "RepositoryPolicyNotFoundException"),
+    }
+    method, key, missing = calls[kind]
+    try:
+        found = getattr(client, method)(repositoryName=name, **registry_args(registry_id))
+    except is_boto3_error_code([missing, "RepositoryNotFoundException"]):
+        return None
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read the {0} policy of ECR repository {1}".format(kind, name))
+    text = found.get(key)
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return text
 
 
 def registry_login(module, client, registry_id=None):

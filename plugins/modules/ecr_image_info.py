@@ -32,6 +32,18 @@ options:
   registry_id:
     description: Account ID of the registry; the caller's account when omitted.
     type: str
+  include_settings:
+    description:
+      - Also return the repository's scan-on-push and encryption settings and its lifecycle policy
+        (one more read), so that a role can tell whether C(community.aws.ecs_ecr) would change anything
+        and skip it (that module reads each repository five times).
+      - With I(include_repository_policy=true), the repository's access policy too (one more read).
+    type: bool
+    default: false
+  include_repository_policy:
+    description: With I(include_settings=true), also read the repository's access policy.
+    type: bool
+    default: false
   include_auth_token:
     description:
       - Also return a registry login (C(get_authorization_token)) for pushing with a container engine.
@@ -107,6 +119,29 @@ image_tag_mutability:
   description: C(IMMUTABLE) or C(MUTABLE) (empty when the repository does not exist).
   returned: always
   type: str
+settings:
+  description: The repository's settings, as C(community.aws.ecs_ecr) sets them.
+  returned: when I(include_settings=true) and the repository exists
+  type: dict
+  contains:
+    image_tag_mutability:
+      description: C(IMMUTABLE) or C(MUTABLE).
+      type: str
+    scan_on_push:
+      description: Whether images are scanned on push.
+      type: bool
+    encryption_type:
+      description: C(AES256) or C(KMS).
+      type: str
+    kms_key:
+      description: The KMS key, when I(encryption_type=KMS).
+      type: str
+    lifecycle_policy:
+      description: The lifecycle policy document, null when there is none.
+      type: dict
+    repository_policy:
+      description: The access policy document (null when there is none), when I(include_repository_policy=true).
+      type: dict
 registry_login:
   description: Registry endpoint, user name and password for C(docker login).
   returned: when I(include_auth_token=true)
@@ -119,6 +154,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import describe_repository
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import find_image_by_tag
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import registry_login
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import repository_policy_text
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import repository_tags
 
 
@@ -127,6 +163,8 @@ def main():
         repository_name=dict(type="str", required=True),
         image_tags=dict(type="list", elements="str", default=[]),
         registry_id=dict(type="str"),
+        include_settings=dict(type="bool", default=False),
+        include_repository_policy=dict(type="bool", default=False),
         include_auth_token=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -157,6 +195,17 @@ def main():
         tags=repository_tags(module, client, repository["repositoryArn"]),
         image_tag_mutability=repository.get("imageTagMutability", ""),
     )
+    if module.params["include_settings"]:
+        encryption = repository.get("encryptionConfiguration") or {}
+        result["settings"] = dict(
+            image_tag_mutability=repository.get("imageTagMutability", ""),
+            scan_on_push=bool((repository.get("imageScanningConfiguration") or {}).get("scanOnPush")),
+            encryption_type=encryption.get("encryptionType", "AES256"),
+            kms_key=encryption.get("kmsKey", ""),
+            lifecycle_policy=repository_policy_text(module, client, name, "lifecycle", registry_id),
+        )
+        if module.params["include_repository_policy"]:
+            result["settings"]["repository_policy"] = repository_policy_text(module, client, name, "repository", registry_id)
     for tag in module.params["image_tags"]:
         image = find_image_by_tag(module, client, name, tag, registry_id)
         if image is None:

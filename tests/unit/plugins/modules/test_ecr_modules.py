@@ -38,11 +38,37 @@ def test_info_resolves_tags_and_reports_missing(ecr, run_module):
     assert result["image_tag_mutability"] == "IMMUTABLE"
 
 
+def test_info_settings_report_what_ecs_ecr_sets(ecr, run_module):
+    args = {"repository_name": "stack-dev/backend", "include_settings": True}
+    result, failed = run_module(ecr_image_info.main, args)
+    assert not failed
+    assert result["settings"] == {"image_tag_mutability": "IMMUTABLE", "scan_on_push": False, "encryption_type": "AES256",
+                                  "kms_key": "", "lifecycle_policy": None}
+
+    untagged = {"tagStatus": "untagged", "countType": "imageCountMoreThan", "countNumber": 5}
+    lifecycle = {"rules": [{"rulePriority": 1, "selection": untagged, "action": {"type": "expire"}}]}
+    access = {"Version": "2012-10-17", "Statement": [{"Sid": "pull", "Effect": "Allow", "Principal": "*",
+                                                      "Action": ["ecr:BatchGetImage"]}]}
+    ecr.put_lifecycle_policy(repositoryName="stack-dev/backend", lifecyclePolicyText=json.dumps(lifecycle))
+    ecr.set_repository_policy(repositoryName="stack-dev/backend", policyText=json.dumps(access))
+    ecr.put_image_scanning_configuration(repositoryName="stack-dev/backend", imageScanningConfiguration={"scanOnPush": True})
+    result, failed = run_module(ecr_image_info.main, dict(args, include_repository_policy=True))
+    assert not failed
+    assert result["settings"]["scan_on_push"] is True
+    assert result["settings"]["lifecycle_policy"] == lifecycle
+    assert result["settings"]["repository_policy"] == access
+    # Without include_repository_policy the access policy is not read.
+    result, failed = run_module(ecr_image_info.main, args)
+    assert "repository_policy" not in result["settings"]
+
+
 def test_info_on_missing_repository_is_not_an_error(ecr, run_module):
     result, failed = run_module(ecr_image_info.main, {"repository_name": "stack-dev/nothing", "image_tags": ["v1"]})
     assert not failed
     assert result["repository_exists"] is False
     assert result["missing_tags"] == ["v1"]
+    result, failed = run_module(ecr_image_info.main, {"repository_name": "stack-dev/nothing", "include_settings": True})
+    assert not failed and "settings" not in result
 
 
 def test_info_registry_login_is_hidden_from_logs(ecr, run_module):
