@@ -128,7 +128,12 @@ def stack_resources(emulators):
     found += ["redis-subnets:" + g["CacheSubnetGroupName"] for g in elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"]
               if g["CacheSubnetGroupName"].startswith("webstack-local")]
     cloudmap = session.client("servicediscovery", endpoint_url=url)
-    found += ["namespace:" + n["Name"] for n in cloudmap.list_namespaces()["Namespaces"] if n["Name"].startswith("webstack-local")]
+    namespaces = {n["Id"]: n["Name"] for n in cloudmap.list_namespaces()["Namespaces"] if n["Name"].startswith("webstack-local")}
+    found += ["namespace:" + name for name in namespaces.values()]
+    # (ListServices gives no namespace, and moto ignores its NAMESPACE_ID filter: GetService says.)
+    services = [cloudmap.get_service(Id=svc["Id"])["Service"] for svc in cloudmap.list_services()["Services"]]
+    found += ["cloudmap-service:%s.%s" % (svc["Name"], namespaces[svc["NamespaceId"]]) for svc in services
+              if svc.get("NamespaceId") in namespaces]
     logs = session.client("logs", endpoint_url=url)
     found += ["logs:" + g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if "webstack-local" in g["logGroupName"]]
     iam = session.client("iam", endpoint_url=url)
@@ -136,6 +141,8 @@ def stack_resources(emulators):
     autoscaling = session.client("application-autoscaling", endpoint_url=url)
     found += ["scaling:" + t["ResourceId"] for t in autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
               if "/webstack-local/" in t["ResourceId"]]
+    found += ["scaling-policy:" + p["PolicyName"] for p in autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+              if "/webstack-local/" in p["ResourceId"]]
     found += ["instance-profile:" + p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]
               if p["InstanceProfileName"].startswith("webstack-local")]
     groups = session.client("autoscaling", endpoint_url=url).describe_auto_scaling_groups()["AutoScalingGroups"]
