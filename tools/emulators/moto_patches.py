@@ -663,6 +663,66 @@ def _elbv2_alb_default_attributes():
     models.FakeLoadBalancer.__init__ = init
 
 
+@patch(
+    "servicediscovery-list-services-filters",
+    "Cloud Map ListServices with the filter NAMESPACE_ID (Condition EQ, one value; IN, several) returns only the "
+    "services of those namespaces, each as a ServiceSummary: Id, Arn, Name, Type, Description, InstanceCount, "
+    "DnsConfig, HealthCheckConfig, HealthCheckCustomConfig, CreateDate, and no NamespaceId (Cloud Map API "
+    "reference, ListServices request parameters; ServiceFilter; ServiceSummary). moto ignores Filters and returns "
+    "every service of the account with the full Service shape, so a caller that trusts the filter (as it may on "
+    "AWS) would see other namespaces' services.",
+)
+def _servicediscovery_list_services_filters():
+    import json
+
+    from moto.servicediscovery import responses
+
+    summary_keys = ("Id", "Arn", "Name", "Type", "Description", "DnsConfig", "HealthCheckConfig",
+                    "HealthCheckCustomConfig", "CreateDate")
+
+    def list_services(self):
+        params = json.loads(self.body or "{}")
+        services = list(self.servicediscovery_backend.list_services())
+        for item in params.get("Filters") or []:
+            if item.get("Name") == "NAMESPACE_ID":
+                wanted = set(item.get("Values") or [])
+                services = [s for s in services if s.namespace_id in wanted]
+        out = []
+        for service in services:
+            body = service.to_json()
+            summary = dict((key, body[key]) for key in summary_keys if body.get(key) is not None)
+            summary["InstanceCount"] = len(service.instances)
+            out.append(summary)
+        return json.dumps({"Services": out})
+
+    responses.ServiceDiscoveryResponse.list_services = list_services
+
+
+@patch(
+    "ecs-describe-task-definition-latest-active",
+    "ECS DescribeTaskDefinition with a family and no revision describes the family's latest ACTIVE revision "
+    "(ECS API reference, DescribeTaskDefinition taskDefinition: 'If a revision isn't specified, the latest ACTIVE "
+    "revision is used'); moto returns the highest revision even when it was deregistered (INACTIVE).",
+)
+def _ecs_describe_task_definition_latest_active():
+    from moto.ecs import models
+    from moto.ecs.exceptions import TaskDefinitionNotFoundException
+
+    original = models.EC2ContainerServiceBackend.describe_task_definition
+
+    def describe_task_definition(self, task_definition_str):
+        family = task_definition_str.split("/")[-1]
+        if ":" in family:
+            return original(self, task_definition_str)
+        active = [rev for rev, definition in (self.task_definitions.get(family) or {}).items()
+                  if definition.status == "ACTIVE"]
+        if not active:
+            raise TaskDefinitionNotFoundException()
+        return self.task_definitions[family][max(active)]
+
+    models.EC2ContainerServiceBackend.describe_task_definition = describe_task_definition
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
