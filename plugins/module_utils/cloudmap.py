@@ -86,6 +86,31 @@ def find_namespace(module, client, name, ns_type="DNS_PRIVATE"):
     return None
 
 
+def find_namespace_by_name(module, client, name, ns_type="DNS_PRIVATE"):
+    """Like find_namespace, but the server filters on the name too (one short page however many namespaces).
+
+    The summary ListNamespaces returns carries Id, Arn, Name, Type, Description and Properties
+    (DnsProperties.HostedZoneId), so a caller that needs no more than that can skip GetNamespace.
+    The name is compared here as well: an endpoint that ignores Filters (moto does) lists them all.
+    """
+    wanted = name.rstrip(".")
+    found = paginate(
+        module,
+        client,
+        "list_namespaces",
+        "Namespaces",
+        "Cloud Map namespaces",
+        Filters=[
+            {"Name": "TYPE", "Values": [ns_type], "Condition": "EQ"},
+            {"Name": "NAME", "Values": [wanted], "Condition": "EQ"},
+        ],
+    )
+    for namespace in found:
+        if namespace.get("Name", "").rstrip(".") == wanted and namespace.get("Type", ns_type) == ns_type:
+            return namespace
+    return None
+
+
 def get_namespace(module, client, namespace_id):
     """Return the full namespace description, or None when it does not exist."""
     try:
@@ -121,6 +146,20 @@ def find_service(module, client, namespace_id, name):
     return None
 
 
+def find_service_summary(module, client, namespace_id, name):
+    """Return the ServiceSummary of service ``name`` in a namespace (one ListServices call), or None.
+
+    A summary carries Id, Arn, Name, Description, DnsConfig, HealthCheckConfig and
+    HealthCheckCustomConfig, but no NamespaceId: callers that need nothing else save a GetService.
+    The NAMESPACE_ID filter is trusted here, as on AWS; a summary that does name another namespace is
+    still skipped.
+    """
+    for summary in list_services(module, client, namespace_id):
+        if summary.get("Name") == name:
+            return summary
+    return None
+
+
 def get_service(module, client, service_id):
     try:
         return client.get_service(Id=service_id)["Service"]
@@ -137,7 +176,7 @@ def list_instances(module, client, service_id):
 
 
 def instances_health(module, client, service_id):
-    """Return {instance id: HEALTHY|UNHEALTHY|UNKNOWN}."""
+    """Return {instance id: HEALTHY|UNHEALTHY|UNKNOWN}, or None when the service does not exist."""
     health = {}
     kwargs = dict(ServiceId=service_id)
     try:
@@ -149,6 +188,8 @@ def instances_health(module, client, service_id):
             kwargs["NextToken"] = page["NextToken"]
     except is_boto3_error_code("InstanceNotFound"):
         return health
+    except is_boto3_error_code("ServiceNotFound"):  # pylint: disable=duplicate-except
+        return None
     except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not read the health of Cloud Map service {0}".format(service_id))
     return health

@@ -22,6 +22,8 @@ description:
     compared (AWS only shows it on the namespace's Route 53 hosted zone). To move a namespace, delete it and
     create it again.
   - With I(state=absent) the namespace must not contain services any more; the module fails naming them.
+  - An unchanged namespace costs two reads, C(ListNamespaces) filtered by type and name (its summary has the
+    description and hosted zone) and C(ListTagsForResource).
 options:
   name:
     description: DNS name of the namespace, for example C(webstack-dev.local).
@@ -115,10 +117,15 @@ except ImportError:
 
 
 def describe(module, client, summary):
-    """Return the namespace as the module reports it, or {}."""
+    """Return the namespace as the module reports it, or {}.
+
+    A ListNamespaces summary (it has an Arn) already holds every field the module reports and
+    compares (description, hosted zone), so only an ID alone, after a create or an update, costs
+    a GetNamespace.
+    """
     if not summary:
         return {}
-    full = cloudmap.get_namespace(module, client, summary["Id"]) or summary
+    full = summary if summary.get("Arn") else (cloudmap.get_namespace(module, client, summary["Id"]) or summary)
     dns = (full.get("Properties") or {}).get("DnsProperties") or {}
     return dict(
         id=full["Id"],
@@ -197,7 +204,7 @@ def create(module, client):
         module.fail_json_aws(err, msg="Could not create Cloud Map namespace {0}".format(params["name"]))
     operation = cloudmap.wait_operation(module, client, operation_id, params["wait_timeout"])
     namespace_id = (operation.get("Targets") or {}).get("NAMESPACE")
-    summary = {"Id": namespace_id} if namespace_id else cloudmap.find_namespace(module, client, params["name"])
+    summary = {"Id": namespace_id} if namespace_id else cloudmap.find_namespace_by_name(module, client, params["name"])
     result["namespace"] = describe(module, client, summary)
     result["operation_id"] = operation_id
     if module._diff:
@@ -249,7 +256,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = cloudmap.cloudmap_client(module)
-    current = describe(module, client, cloudmap.find_namespace(module, client, module.params["name"]))
+    current = describe(module, client, cloudmap.find_namespace_by_name(module, client, module.params["name"]))
     if module.params["state"] == "absent":
         ensure_absent(module, client, current)
     elif not current:
