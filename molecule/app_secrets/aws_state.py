@@ -13,6 +13,7 @@ def main(prefix):
         if secret["Name"].startswith(prefix + "/"):
             out[secret["Name"]] = {
                 "arn": secret["ARN"],
+                "description": secret.get("Description", ""),
                 "tags": {t["Key"]: t["Value"] for t in secret.get("Tags", [])},
                 "value": sm.get_secret_value(SecretId=secret["ARN"])["SecretString"],
             }

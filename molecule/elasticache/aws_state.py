@@ -34,6 +34,7 @@ def main(group_id, subnet_group, secret_name):
     try:
         found = ec.describe_cache_subnet_groups(CacheSubnetGroupName=subnet_group)["CacheSubnetGroups"][0]
         out["subnet_group"] = {"vpc_id": found["VpcId"], "subnets": sorted(s["SubnetIdentifier"] for s in found["Subnets"])}
+        out["subnet_group_description"] = found.get("CacheSubnetGroupDescription", "")
         for rt in ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": out["subnet_group"]["subnets"]}])["RouteTables"]:
             out["route_tables"].append(
                 {

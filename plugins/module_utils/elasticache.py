@@ -95,3 +95,26 @@ def wait_for_replication_group(module, client, group_id, timeout, gone=False):
                 )
             )
         time.sleep(WAIT_DELAY)
+
+
+def describe_cache_subnet_group(module, client, name):
+    """Return a cache subnet group as community.aws.elasticache_subnet_group compares it, or None when missing.
+
+    The keys are name, description, vpc_id, subnet_ids (sorted) and arn.
+    """
+    try:
+        groups = client.describe_cache_subnet_groups(CacheSubnetGroupName=name, aws_retry=True).get("CacheSubnetGroups", [])
+    except is_boto3_error_code("CacheSubnetGroupNotFoundFault"):
+        return None
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read cache subnet group {0}".format(name))
+    if not groups:
+        return None
+    group = groups[0]
+    return dict(
+        name=group.get("CacheSubnetGroupName", name),
+        description=group.get("CacheSubnetGroupDescription", ""),
+        vpc_id=group.get("VpcId", ""),
+        subnet_ids=sorted(s["SubnetIdentifier"] for s in group.get("Subnets", [])),
+        arn=group.get("ARN", ""),
+    )

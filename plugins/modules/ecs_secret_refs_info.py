@@ -24,6 +24,15 @@ options:
     description: Mapping of a name (for example the container's environment variable) to a secret or parameter ARN.
     type: dict
     required: true
+  known_arns:
+    description:
+      - ARNs known to exist without a read, because the same play has just read or created them (for example the
+        ARNs C(secretsmanager_secrets_info) listed, or those C(community.aws.secretsmanager_secret) returned). A ref with
+        one of these exact ARNs is reported in RV(found) without C(DescribeSecret); every other ref (SSM parameters,
+        ARNs given by the user) is still checked. Empty strings are ignored.
+    type: list
+    elements: str
+    default: []
 author:
   - ecs_webstack contributors (@stackops)
 extends_documentation_fragment:
@@ -40,6 +49,14 @@ EXAMPLES = r"""
       REDIS_HOST: arn:aws:ssm:eu-west-1:123456789012:parameter/webstack-dev/redis-host
   register: refs
 
+- name: The same check, without reading again the secret the play created a moment ago
+  stackops.ecs_webstack.ecs_secret_refs_info:
+    refs:
+      MONGODB_URI: "{{ app_secrets_task_secrets.backend[0].valueFrom }}"
+      API_KEY: arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/api-key-XyZ123
+    known_arns: ["{{ app_secrets_task_secrets.backend[0].valueFrom }}"]
+  register: refs
+
 - name: Fail naming what is missing
   ansible.builtin.assert:
     that: refs.missing | length == 0
@@ -52,7 +69,12 @@ missing:
   type: list
   elements: str
 found:
-  description: Names whose ARN exists.
+  description: Names whose ARN exists (or is in O(known_arns)).
+  returned: always
+  type: list
+  elements: str
+checked:
+  description: Names whose ARN was read from AWS (not in O(known_arns)).
   returned: always
   type: list
   elements: str
@@ -90,7 +112,14 @@ def parameter_exists(module, client, arn):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=dict(refs=dict(type="dict", required=True)), supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            refs=dict(type="dict", required=True),
+            known_arns=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    known = set(arn for arn in module.params["known_arns"] or [] if arn)
     clients = {}
 
     def client(service):
@@ -98,9 +127,13 @@ def main():
             clients[service] = module.client(service, retry_decorator=AWSRetry.jittered_backoff())
         return clients[service]
 
-    missing, found = [], []
+    missing, found, checked = [], [], []
     for name, arn in sorted(module.params["refs"].items()):
         arn = str(arn or "")
+        if arn in known:
+            found.append(name)
+            continue
+        checked.append(name)
         if ":secretsmanager:" in arn and ":secret:" in arn:
             exists = secret_exists(module, client("secretsmanager"), arn)
         elif ":ssm:" in arn and ":parameter/" in arn:
@@ -108,7 +141,7 @@ def main():
         else:
             exists = False
         (found if exists else missing).append(name)
-    module.exit_json(changed=False, missing=missing, found=found)
+    module.exit_json(changed=False, missing=missing, found=found, checked=checked)
 
 
 if __name__ == "__main__":

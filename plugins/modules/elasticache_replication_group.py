@@ -92,6 +92,15 @@ options:
     description:
       - AUTH token (password) clients must give, 16 to 128 printable characters without C(@), C("), C(/) or spaces.
       - Needs O(transit_encryption). Never logged or returned.
+      - Mutually exclusive with O(auth_token_secret_id).
+    type: str
+  auth_token_secret_id:
+    description:
+      - Name or ARN of a Secrets Manager secret whose C(SecretString) is the AUTH token. The module reads it
+        (C(GetSecretValue)) only when it sends the token, that is when it creates the group, when the group has no
+        AUTH yet, or with O(auth_token_update=always), and never in check mode; a run that changes nothing does not
+        read the secret, and the token never passes through the play.
+      - Needs C(secretsmanager:GetSecretValue) on the secret. Mutually exclusive with O(auth_token).
     type: str
   auth_token_update:
     description:
@@ -172,6 +181,13 @@ EXAMPLES = r"""
     auth_token_update: always
     auth_token_update_strategy: ROTATE
   no_log: true
+
+- name: AUTH with the token kept in Secrets Manager (read only when the module must send it)
+  stackops.ecs_webstack.elasticache_replication_group:
+    replication_group_id: webstack-prod-redis
+    node_type: cache.t4g.small
+    transit_encryption: true
+    auth_token_secret_id: webstack-prod/redis/auth-token
 
 - name: Delete the group and wait until it is gone
   stackops.ecs_webstack.elasticache_replication_group:
@@ -257,6 +273,28 @@ def _aws_error(module, err, msg):
     module.fail_json_aws(err, msg=msg)
 
 
+def token_given(params):
+    return params["auth_token"] is not None or params["auth_token_secret_id"] is not None
+
+
+def resolve_auth_token(module):
+    """The AUTH token to send: the option, or the secret's value (read now, masked in any output)."""
+    params = module.params
+    if params["auth_token"] is not None:
+        return params["auth_token"]
+    secret_id = params["auth_token_secret_id"]
+    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        token = client.get_secret_value(SecretId=secret_id, aws_retry=True).get("SecretString")
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+        module.fail_json_aws(err, msg="Could not read the AUTH token from secret {0}".format(secret_id))
+    if not token:
+        module.fail_json(msg="Secret {0} holds no AUTH token (its SecretString is empty)".format(secret_id))
+    # From here on Ansible masks the token wherever it would appear (an error message, say).
+    module.no_log_values.add(token)
+    return token
+
+
 def _enabled(value):
     return value in ("enabled", "enabling")
 
@@ -327,7 +365,7 @@ def check_params(module):
         module.fail_json(msg="automatic_failover needs num_cache_clusters of 2 or more (got {0})".format(count))
     if params["multi_az"] and params["automatic_failover"] is False:
         module.fail_json(msg="multi_az needs automatic_failover")
-    if params["auth_token"] is not None and params["transit_encryption"] is False:
+    if token_given(params) and params["transit_encryption"] is False:
         module.fail_json(msg="auth_token needs transit_encryption (AWS accepts AUTH only over TLS)")
 
 
@@ -355,7 +393,6 @@ def create(module, client):
         TransitEncryptionEnabled=params["transit_encryption"],
         AtRestEncryptionEnabled=params["at_rest_encryption"],
         KmsKeyId=params["kms_key_id"],
-        AuthToken=params["auth_token"],
         SnapshotRetentionLimit=params["snapshot_retention_limit"],
     )
     request.update((k, v) for k, v in optional.items() if v is not None)
@@ -373,12 +410,14 @@ def create(module, client):
         description=request["ReplicationGroupDescription"],
         num_cache_clusters=count,
         security_group_ids=sorted(params["security_group_ids"] or []),
-        auth_token_enabled=params["auth_token"] is not None,
+        auth_token_enabled=token_given(params),
         tags=params["tags"] or {},
     )
     diff = dict(before={}, after=after)
     if module.check_mode:
         module.exit_json(**result_from({}, ["create"], True, diff))
+    if token_given(params):
+        request["AuthToken"] = resolve_auth_token(module)
     try:
         group = client.create_replication_group(aws_retry=True, **request)["ReplicationGroup"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
@@ -430,10 +469,10 @@ def plan_update(module, before):
         want("multi_az", "MultiAZEnabled", params["multi_az"])
     if params["snapshot_retention_limit"] is not None and params["snapshot_retention_limit"] != before["snapshot_retention_limit"]:
         want("snapshot_retention_limit", "SnapshotRetentionLimit", params["snapshot_retention_limit"])
-    if params["auth_token"] is not None and (not before["auth_token_enabled"] or params["auth_token_update"] == "always"):
+    if token_given(params) and (not before["auth_token_enabled"] or params["auth_token_update"] == "always"):
         if not before["transit_encryption"]:
             module.fail_json(msg="auth_token needs transit encryption, and replication group {0} has none".format(group_id))
-        modify["AuthToken"] = params["auth_token"]
+        modify["AuthToken"] = None  # read by update() just before it is sent, never in check mode
         modify["AuthTokenUpdateStrategy"] = params["auth_token_update_strategy"]
         after["auth_token_enabled"] = True
         after["auth_token"] = "updated ({0})".format(params["auth_token_update_strategy"])
@@ -497,6 +536,8 @@ def update(module, client, group):
     if count is not None and count > before["num_cache_clusters"]:
         _set_node_count(module, client, group_id, before["num_cache_clusters"], count)
         ec_utils.wait_for_replication_group(module, client, group_id, timeout)
+    if "AuthToken" in modify:
+        modify["AuthToken"] = resolve_auth_token(module)
     if modify:
         _modify(module, client, group_id, modify)
         if wait or (count is not None and count < before["num_cache_clusters"]):
@@ -564,6 +605,7 @@ def main():
         at_rest_encryption=dict(type="bool"),
         kms_key_id=dict(type="str"),
         auth_token=dict(type="str", no_log=True),
+        auth_token_secret_id=dict(type="str"),
         auth_token_update=dict(type="str", default="on_create", choices=["on_create", "always"]),
         auth_token_update_strategy=dict(type="str", default="ROTATE", choices=["ROTATE", "SET"]),
         snapshot_retention_limit=dict(type="int"),
@@ -573,7 +615,9 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[["auth_token", "auth_token_secret_id"]]
+    )
     client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
     group = ec_utils.describe_replication_group(module, client, module.params["replication_group_id"])
     if module.params["state"] == "absent":

@@ -45,3 +45,32 @@ def test_existing_and_missing_refs(refs, run_module, monkeypatch):
     assert result["missing"] == ["GONE_PARAM", "GONE_SECRET", "NOT_AN_ARN"]
     assert "DescribeSecret" in calls and "DescribeParameters" in calls
     assert "GetSecretValue" not in calls and "GetParameter" not in calls and "GetParameters" not in calls
+
+
+def test_known_arns_are_not_read_again(refs, run_module, monkeypatch):
+    calls = []
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation_name, api_params):
+        calls.append(operation_name)
+        return real_call(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    gone = refs["secret"].replace("mongodb-uri", "nothing")
+    result, failed = run_module(
+        ecs_secret_refs_info.main,
+        {
+            "refs": {"MONGODB_URI": refs["secret"], "REDIS_HOST": refs["param"], "GONE_SECRET": gone},
+            "known_arns": [refs["secret"], ""],
+        },
+    )
+    assert not failed
+    assert result["found"] == ["MONGODB_URI", "REDIS_HOST"] and result["missing"] == ["GONE_SECRET"]
+    assert result["checked"] == ["GONE_SECRET", "REDIS_HOST"]
+    # The known secret is not described; the unknown one and the parameter still are.
+    assert calls.count("DescribeSecret") == 1 and calls.count("DescribeParameters") == 1
+
+
+def test_an_empty_known_arn_does_not_make_an_empty_ref_found(refs, run_module):
+    result, failed = run_module(ecs_secret_refs_info.main, {"refs": {"EMPTY": ""}, "known_arns": [""]})
+    assert not failed and result["missing"] == ["EMPTY"] and result["found"] == []

@@ -380,3 +380,89 @@ def test_options_match_the_documentation():
         if "default" in option:
             assert "default={0!r}".format(option["default"]).replace("'", '"') in line, name
     assert "no_log=True" in [ln for ln in spec_text.splitlines() if ln.strip().startswith("auth_token=")][0]
+
+
+SECRET_NAME = "stack-prod/redis/auth-token"
+SECRET_ARGS = dict((k, v) for k, v in PRESENT.items() if k != "auth_token")
+SECRET_ARGS["auth_token_secret_id"] = SECRET_NAME
+
+
+@pytest.fixture
+def stubs(aws_env, monkeypatch):
+    """An ElastiCache and a Secrets Manager stub; a Secrets Manager call without a stubbed answer fails the module."""
+    clients = {
+        "elasticache": boto3.client("elasticache", region_name="us-east-1"),
+        "secretsmanager": boto3.client("secretsmanager", region_name="us-east-1"),
+    }
+    stubbers = dict((name, Stubber(client)) for name, client in clients.items())
+    monkeypatch.setattr(
+        AnsibleAWSModule, "client",
+        lambda self, service, retry_decorator=None, **kw: RetryingBotoClientWrapper(clients[service], lambda f: f),
+    )
+    monkeypatch.setattr(ec_utils, "WAIT_DELAY", 0)
+    with stubbers["elasticache"], stubbers["secretsmanager"]:
+        yield stubbers
+        for stubber in stubbers.values():
+            stubber.assert_no_pending_responses()
+
+
+def token_read(stubbers):
+    stubbers["secretsmanager"].add_response(
+        "get_secret_value", {"Name": SECRET_NAME, "SecretString": TOKEN}, {"SecretId": SECRET_NAME}
+    )
+
+
+def test_token_from_a_secret_is_not_read_when_the_group_has_auth(stubs, run_module):
+    read_existing(stubs["elasticache"], group())
+    result, failed = run_module(rg_module.main, SECRET_ARGS, diff=True)
+    assert not failed, result
+    assert not result["changed"] and result["changes"] == []
+
+
+def test_token_from_a_secret_is_read_and_sent_on_create(stubs, run_module):
+    describe(stubs["elasticache"], not_found=True)
+    token_read(stubs)
+    stubs["elasticache"].add_response("create_replication_group", {"ReplicationGroup": group(status="creating")}, CREATE_REQUEST)
+    describe(stubs["elasticache"], group())
+    result, failed = run_module(rg_module.main, SECRET_ARGS, diff=True)
+    assert not failed, result
+    assert result["changed"] and result["changes"] == ["create"] and result["auth_token_enabled"]
+    assert TOKEN not in json.dumps(result)
+
+
+def test_token_from_a_secret_is_not_read_in_check_mode(stubs, run_module):
+    describe(stubs["elasticache"], not_found=True)
+    result, failed = run_module(rg_module.main, SECRET_ARGS, check_mode=True, diff=True)
+    assert not failed, result
+    assert result["changed"] and result["diff"]["after"]["auth_token_enabled"] is True
+
+
+def test_token_from_a_secret_is_added_to_a_group_without_auth(stubs, run_module):
+    read_existing(stubs["elasticache"], group(auth=False))
+    token_read(stubs)
+    stubs["elasticache"].add_response(
+        "modify_replication_group",
+        {"ReplicationGroup": group(status="modifying")},
+        {"ReplicationGroupId": GROUP_ID, "ApplyImmediately": True, "AuthToken": TOKEN, "AuthTokenUpdateStrategy": "ROTATE"},
+    )
+    describe(stubs["elasticache"], group())
+    describe(stubs["elasticache"], group())
+    result, failed = run_module(rg_module.main, SECRET_ARGS)
+    assert not failed, result
+    assert result["changes"] == ["auth_token", "auth_token_enabled"]
+    assert TOKEN not in json.dumps(result)
+
+
+def test_an_unreadable_token_secret_fails_naming_the_secret(stubs, run_module):
+    describe(stubs["elasticache"], not_found=True)
+    stubs["secretsmanager"].add_client_error(
+        "get_secret_value", service_error_code="ResourceNotFoundException", http_status_code=400,
+        expected_params={"SecretId": SECRET_NAME},
+    )
+    result, failed = run_module(rg_module.main, SECRET_ARGS)
+    assert failed and SECRET_NAME in result["msg"]
+
+
+def test_token_and_token_secret_are_mutually_exclusive(stubs, run_module):
+    result, failed = run_module(rg_module.main, dict(SECRET_ARGS, auth_token=TOKEN))
+    assert failed and "mutually exclusive" in result["msg"]
