@@ -13,10 +13,13 @@ def main(cluster, namespace, services):
     ecs = boto3.client("ecs")
     sd = boto3.client("servicediscovery")
     scaling = boto3.client("application-autoscaling")
-    out = {"services": {}, "task_definitions": {}, "cloudmap": {}, "autoscaling": {}}
+    out = {"services": {}, "task_definitions": {}, "latest_task_definitions": {}, "cloudmap": {}, "autoscaling": {}}
     for svc in ecs.describe_services(cluster=cluster, services=services, include=["TAGS"])["services"]:
         out["services"][svc["serviceName"]] = svc
         out["task_definitions"][svc["serviceName"]] = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+        family = out["task_definitions"][svc["serviceName"]]["family"]
+        arns = ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"]  # ACTIVE ones
+        out["latest_task_definitions"][svc["serviceName"]] = max(arns, key=lambda arn: int(arn.rsplit(":", 1)[1]))
         resource = f"service/{cluster}/{svc['serviceName']}"
         out["autoscaling"][svc["serviceName"]] = {
             "targets": scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"],

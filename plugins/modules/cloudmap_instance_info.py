@@ -19,11 +19,17 @@ description:
     service name is answered (only healthy instances by default).
   - Against an endpoint override (a local emulator) C(DiscoverInstances) is sent without botocore's
     C(data-) host prefix, which only exists on AWS's own endpoints.
+  - With I(service_id), I(service_name) and I(namespace_name) all given (what C(cloudmap_service) returned in
+    the same play), the module reads no service or namespace, and I(mode=list) costs two reads
+    (C(GetInstancesHealthStatus), C(ListInstances)). I(service_id) alone costs C(GetService) and
+    C(GetNamespace) more, I(service_name) with I(namespace_name) C(ListNamespaces) and C(ListServices).
   - Written because no Ansible collection has a Cloud Map module (requests are open as
     community.aws issue 1709 and amazon.aws issue 703).
 options:
   service_id:
-    description: ID of the service. Either I(service_id) or I(service_name) with I(namespace_name) is required.
+    description:
+      - ID of the service. Either I(service_id) or I(service_name) with I(namespace_name) is required.
+      - Given with I(service_name) and I(namespace_name), those two are trusted and only name the result.
     type: str
   service_name:
     description: Name of the service, for example C(backend).
@@ -62,6 +68,13 @@ EXAMPLES = r"""
     namespace_name: webstack-dev.local
     mode: discover
   register: backend_healthy
+
+- name: Which backend tasks are registered, from what cloudmap_service returned (no service or namespace read)
+  stackops.ecs_webstack.cloudmap_instance_info:
+    service_id: "{{ backend_registry.service.id }}"
+    service_name: backend
+    namespace_name: webstack-dev.local
+  register: backend_instances
 
 - name: At least two healthy backend tasks
   ansible.builtin.assert:
@@ -156,6 +169,9 @@ def _instance(instance_id, attributes, health):
 def locate(module, client):
     """Return (service id, service name, namespace name), with None for the id when it does not exist."""
     params = module.params
+    if params["service_id"] and params["service_name"]:
+        # Known from earlier in the play; a service that has gone since shows in list_mode.
+        return params["service_id"], params["service_name"], params["namespace_name"]
     if params["service_id"]:
         service = cloudmap.get_service(module, client, params["service_id"])
         if service is None:
@@ -170,7 +186,10 @@ def locate(module, client):
 
 
 def list_mode(module, client, service_id):
+    """Return the instances with their health, or None when the service does not exist."""
     health = cloudmap.instances_health(module, client, service_id)
+    if health is None:
+        return None
     return [
         _instance(i["Id"], i.get("Attributes"), health.get(i["Id"])) for i in cloudmap.list_instances(module, client, service_id)
     ]
@@ -201,7 +220,6 @@ def main():
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_one_of=[["service_id", "service_name"]],
-        mutually_exclusive=[["service_id", "service_name"]],
         required_by=dict(service_name=["namespace_name"]),
     )
     client = cloudmap.cloudmap_client(module)
@@ -221,7 +239,9 @@ def main():
         if module.params["mode"] == "discover":
             result["instances"] = discover_mode(module, service_name, namespace_name)
         else:
-            result["instances"] = list_mode(module, client, service_id)
+            instances = list_mode(module, client, service_id)
+            result["service_exists"] = instances is not None
+            result["instances"] = instances or []
     result["ips"] = sorted(i["ipv4"] for i in result["instances"] if i["ipv4"])
     result["healthy_ips"] = sorted(i["ipv4"] for i in result["instances"] if i["ipv4"] and i["health"] == "HEALTHY")
     result["count"] = len(result["instances"])

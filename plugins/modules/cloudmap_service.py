@@ -21,6 +21,10 @@ description:
     service. When they differ from what is asked, the module fails and says what to do (delete the service
     and let the next run create it, or use a new name) instead of reporting success or deleting the service
     by itself. The TTL and the description are updated in place.
+  - Reads an existing service with C(ListServices) filtered on the namespace (its C(ServiceSummary) carries
+    everything compared - description, routing policy, records with their TTL, custom health check) and
+    C(ListTagsForResource), so two reads when nothing changes and I(namespace_id) and I(namespace_name) are
+    both given.
   - Written because no Ansible collection has a Cloud Map module (requests are open as
     community.aws issue 1709 and amazon.aws issue 703).
 options:
@@ -29,10 +33,16 @@ options:
     type: str
     required: true
   namespace_id:
-    description: ID of the namespace. One of I(namespace_id) and I(namespace_name) is required.
+    description:
+      - ID of the namespace. One of I(namespace_id) and I(namespace_name) is required.
+      - With I(namespace_name) as well, the module trusts the pair (for example what C(cloudmap_namespace)
+        returned in the same play) and reads no namespace at all; I(namespace_name) then only names the
+        service's C(dns_name).
     type: str
   namespace_name:
-    description: Name of a private DNS namespace, for example C(webstack-dev.local).
+    description:
+      - Name of a private DNS namespace, for example C(webstack-dev.local).
+      - Alone, the namespace is looked up by name (C(ListNamespaces)); with I(namespace_id) it is not read.
     type: str
   description:
     description: Description of the service. Omitted leaves the current description alone.
@@ -89,6 +99,14 @@ EXAMPLES = r"""
     ttl: 10
     tags:
       "webstack:stack": webstack
+  register: backend_registry
+
+- name: The same, with the namespace cloudmap_namespace returned (no namespace read)
+  stackops.ecs_webstack.cloudmap_service:
+    name: backend
+    namespace_id: "{{ cluster_namespace.namespace.id }}"
+    namespace_name: webstack-dev.local
+    ttl: 10
   register: backend_registry
 
 - name: The ECS service registers in it
@@ -157,8 +175,8 @@ from ansible_collections.stackops.ecs_webstack.plugins.module_utils import cloud
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 
 
-def describe(module, client, service, namespace_name):
-    """Return the service as the module reports it, or {}."""
+def describe(module, client, service, namespace_id, namespace_name):
+    """Return the service (a Service or a ServiceSummary, which has no NamespaceId) as the module reports it, or {}."""
     if not service:
         return {}
     dns = service.get("DnsConfig") or {}
@@ -167,7 +185,7 @@ def describe(module, client, service, namespace_name):
         id=service["Id"],
         arn=service.get("Arn", ""),
         name=service.get("Name", ""),
-        namespace_id=service.get("NamespaceId", ""),
+        namespace_id=service.get("NamespaceId") or namespace_id,
         dns_name="{0}.{1}".format(service.get("Name", ""), namespace_name.rstrip(".")),
         description=service.get("Description", "") or "",
         routing_policy=dns.get("RoutingPolicy", ""),
@@ -182,6 +200,8 @@ def describe(module, client, service, namespace_name):
 def resolve_namespace(module, client):
     """Return (namespace id, namespace name); fail when the namespace does not exist."""
     params = module.params
+    if params["namespace_id"] and params["namespace_name"]:
+        return params["namespace_id"], params["namespace_name"]
     if params["namespace_id"]:
         namespace = cloudmap.get_namespace(module, client, params["namespace_id"])
         if namespace is None:
@@ -297,7 +317,7 @@ def create(module, client, namespace_id, namespace_name):
         service = client.create_service(**kwargs)["Service"]
     except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not create Cloud Map service {0}".format(planned["dns_name"]))
-    result["service"] = describe(module, client, service, namespace_name)
+    result["service"] = describe(module, client, service, namespace_id, namespace_name)
     if module._diff:
         result["diff"]["after"] = result["service"]
     module.exit_json(**result)
@@ -341,7 +361,9 @@ def update(module, client, current, namespace_name):
         cloudmap.wait_operation(module, client, operation_id, params["wait_timeout"])
         result["operation_id"] = operation_id
     cloudmap.apply_tags(module, client, current["arn"], to_set, to_remove)
-    result["service"] = describe(module, client, cloudmap.get_service(module, client, current["id"]), namespace_name)
+    result["service"] = describe(
+        module, client, cloudmap.get_service(module, client, current["id"]), current["namespace_id"], namespace_name
+    )
     module.exit_json(**result)
 
 
@@ -366,7 +388,6 @@ def main():
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_one_of=[["namespace_id", "namespace_name"]],
-        mutually_exclusive=[["namespace_id", "namespace_name"]],
     )
     if not 0 <= module.params["ttl"] <= 2147483647:
         module.fail_json(msg="ttl must be between 0 and 2147483647 seconds, got {0}".format(module.params["ttl"]))
@@ -374,7 +395,8 @@ def main():
     namespace_id, namespace_name = resolve_namespace(module, client)
     if namespace_id is None:
         module.exit_json(changed=False, service={})
-    current = describe(module, client, cloudmap.find_service(module, client, namespace_id, module.params["name"]), namespace_name)
+    summary = cloudmap.find_service_summary(module, client, namespace_id, module.params["name"])
+    current = describe(module, client, summary, namespace_id, namespace_name)
     if module.params["state"] == "absent":
         ensure_absent(module, client, current)
     elif not current:

@@ -180,21 +180,20 @@ def _stub_existing_service(stubber, routing="MULTIVALUE", records=None, custom=T
         {"Namespaces": [{"Id": NS_ID, "Name": "stack-dev.local", "Type": "DNS_PRIVATE", "Arn": "arn:ns"}]},
         {"Filters": [{"Name": "TYPE", "Values": ["DNS_PRIVATE"], "Condition": "EQ"}]},
     )
-    stubber.add_response(
-        "list_services",
-        {"Services": [{"Id": SRV_ID, "Name": "backend", "Arn": SRV_ARN}]},
-        {"Filters": [{"Name": "NAMESPACE_ID", "Values": [NS_ID], "Condition": "EQ"}]},
-    )
-    service = {
+    # A ServiceSummary (what ListServices answers on AWS) has no NamespaceId; it is all the module reads.
+    summary = {
         "Id": SRV_ID,
         "Arn": SRV_ARN,
         "Name": "backend",
-        "NamespaceId": NS_ID,
         "DnsConfig": {"RoutingPolicy": routing, "DnsRecords": records or [{"Type": "A", "TTL": ttl}]},
     }
     if custom:
-        service["HealthCheckCustomConfig"] = {"FailureThreshold": 1}
-    stubber.add_response("get_service", {"Service": service}, {"Id": SRV_ID})
+        summary["HealthCheckCustomConfig"] = {"FailureThreshold": 1}
+    stubber.add_response(
+        "list_services",
+        {"Services": [summary]},
+        {"Filters": [{"Name": "NAMESPACE_ID", "Values": [NS_ID], "Condition": "EQ"}]},
+    )
     stubber.add_response("list_tags_for_resource", {"Tags": []}, {"ResourceARN": SRV_ARN})
 
 
