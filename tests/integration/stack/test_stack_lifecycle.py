@@ -43,6 +43,33 @@ def test_check_mode_on_a_deployed_account_writes_nothing(emulators, deployed):
     assert _writes(emulators.requests("moto")[before:]) == []
 
 
+@pytest.mark.parametrize("selection, message", [
+    (["--tags", "backend"], "the backend part needs what ecr, ecs_cluster, network, redis, secrets return in the same run (tags ecr,ecs,network,redis,secrets)"),
+    (["--tags", "ecs"], "the ecs_cluster part needs what network return in the same run (tags network)"),
+    (["--skip-tags", "redis"], "the backend part needs what redis return in the same run (tags redis; they are skipped)"),
+    (["--tags", "frontend"], "the nginx part needs what backend return in the same run (tags backend)"),
+])
+def test_a_partial_run_without_what_it_needs_stops_before_any_call(emulators, deployed, selection, message):
+    before = len(emulators.requests("moto"))
+    run = playbook(emulators, "deploy.yml", *selection)
+    assert run.rc != 0
+    assert message in " ".join(run.output.split()), run.output[-3000:]
+    assert "playbooks/update_image.yml" in run.output
+    assert emulators.requests("moto")[before:] == []
+
+
+def test_a_partial_run_with_what_it_needs_keeps_the_backend_whole(emulators, deployed):
+    # Everything the services take from, without Atlas and the ALB: the backend keeps its secrets.
+    run = playbook(emulators, "deploy.yml", "--tags", "network,ecr,redis,secrets,ecs,frontend")
+    assert run.rc == 0, run.output[-4000:]
+    assert run.changed == 0, run.changed_tasks()
+    session, url = emulators.boto3_session()
+    ecs = session.client("ecs", endpoint_url=url)
+    service = ecs.describe_services(cluster="webstack-local", services=["backend"])["services"][0]
+    container = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"][0]
+    assert {s["name"] for s in container["secrets"]} >= {"MONGODB_URI"}, container["secrets"]
+
+
 def test_secrets_never_appear_at_vvv(emulators, deployed):
     import os
 
