@@ -70,28 +70,12 @@ def paginate(module, client, method, key, what, **kwargs):
 
 
 def find_namespace(module, client, name, ns_type="DNS_PRIVATE"):
-    """Return the namespace summary named ``name`` (of ``ns_type``), or None."""
-    wanted = name.rstrip(".")
-    found = paginate(
-        module,
-        client,
-        "list_namespaces",
-        "Namespaces",
-        "Cloud Map namespaces",
-        Filters=[{"Name": "TYPE", "Values": [ns_type], "Condition": "EQ"}],
-    )
-    for namespace in found:
-        if namespace.get("Name", "").rstrip(".") == wanted and namespace.get("Type", ns_type) == ns_type:
-            return namespace
-    return None
+    """Return the namespace summary named ``name`` (of ``ns_type``), or None.
 
-
-def find_namespace_by_name(module, client, name, ns_type="DNS_PRIVATE"):
-    """Like find_namespace, but the server filters on the name too (one short page however many namespaces).
-
-    The summary ListNamespaces returns carries Id, Arn, Name, Type, Description and Properties
-    (DnsProperties.HostedZoneId), so a caller that needs no more than that can skip GetNamespace.
-    The name is compared here as well: an endpoint that ignores Filters (moto does) lists them all.
+    The server filters on type and name (one short page however many namespaces the account has). The
+    summary carries Id, Arn, Name, Type, Description and Properties (DnsProperties.HostedZoneId), so a
+    caller that needs no more can skip GetNamespace. The name is compared here as well: an endpoint that
+    ignores Filters (moto does) lists them all.
     """
     wanted = name.rstrip(".")
     found = paginate(

@@ -204,7 +204,7 @@ def create(module, client):
         module.fail_json_aws(err, msg="Could not create Cloud Map namespace {0}".format(params["name"]))
     operation = cloudmap.wait_operation(module, client, operation_id, params["wait_timeout"])
     namespace_id = (operation.get("Targets") or {}).get("NAMESPACE")
-    summary = {"Id": namespace_id} if namespace_id else cloudmap.find_namespace_by_name(module, client, params["name"])
+    summary = {"Id": namespace_id} if namespace_id else cloudmap.find_namespace(module, client, params["name"])
     result["namespace"] = describe(module, client, summary)
     result["operation_id"] = operation_id
     if module._diff:
@@ -256,7 +256,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = cloudmap.cloudmap_client(module)
-    current = describe(module, client, cloudmap.find_namespace_by_name(module, client, module.params["name"]))
+    current = describe(module, client, cloudmap.find_namespace(module, client, module.params["name"]))
     if module.params["state"] == "absent":
         ensure_absent(module, client, current)
     elif not current:

@@ -8,8 +8,9 @@ host prefix) use botocore's Stubber or inspect the client the module builds.
 import boto3
 import pytest
 from botocore.stub import ANY
-from botocore.stub import Stubber
 from moto import mock_aws
+
+from cloudmap_testlib import namespace_filters
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import cloudmap
 from ansible_collections.stackops.ecs_webstack.plugins.modules import cloudmap_instance_info
@@ -164,21 +165,15 @@ SRV_ARN = "arn:aws:servicediscovery:us-east-1:123456789012:service/" + SRV_ID
 
 
 @pytest.fixture
-def stubbed(aws_env, monkeypatch):
-    client = boto3.client("servicediscovery", region_name="us-east-1")
-    stubber = Stubber(client)
-    monkeypatch.setattr(cloudmap, "cloudmap_client", lambda module, discovery=False: client)
-    monkeypatch.setattr(cloudmap.time, "sleep", lambda _s: None)
-    with stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
+def stubbed(cloudmap_stubber):
+    return cloudmap_stubber
 
 
 def _stub_existing_service(stubber, routing="MULTIVALUE", records=None, custom=True, ttl=10):
     stubber.add_response(
         "list_namespaces",
         {"Namespaces": [{"Id": NS_ID, "Name": "stack-dev.local", "Type": "DNS_PRIVATE", "Arn": "arn:ns"}]},
-        {"Filters": [{"Name": "TYPE", "Values": ["DNS_PRIVATE"], "Condition": "EQ"}]},
+        namespace_filters("stack-dev.local"),
     )
     # A ServiceSummary (what ListServices answers on AWS) has no NamespaceId; it is all the module reads.
     summary = {

@@ -3,32 +3,24 @@ ListTagsForResource, no GetNamespace. botocore's Stubber fails on any call that 
 proves the exact calls; the moto tests in test_cloudmap_modules.py prove create, update and delete end to end.
 """
 
-import boto3
 import pytest
 from botocore.stub import ANY
-from botocore.stub import Stubber
 
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils import cloudmap
+from cloudmap_testlib import namespace_filters
+
 from ansible_collections.stackops.ecs_webstack.plugins.modules import cloudmap_namespace
 
 NS_ID = "ns-0123456789abcdef"
 NS_ARN = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/" + NS_ID
 TAGS = {"webstack:stack": "stack", "webstack:env": "dev"}
-FILTERS = {"Filters": [{"Name": "TYPE", "Values": ["DNS_PRIVATE"], "Condition": "EQ"},
-                       {"Name": "NAME", "Values": ["stack-dev.local"], "Condition": "EQ"}]}
+FILTERS = namespace_filters("stack-dev.local")
 ARGS = {"name": "stack-dev.local", "vpc_id": "vpc-0123456789abcdef0", "description": "discovery", "tags": TAGS,
         "purge_tags": False}
 
 
 @pytest.fixture
-def stubbed(aws_env, monkeypatch):
-    client = boto3.client("servicediscovery", region_name="us-east-1")
-    stubber = Stubber(client)
-    monkeypatch.setattr(cloudmap, "cloudmap_client", lambda module, discovery=False: client)
-    monkeypatch.setattr(cloudmap.time, "sleep", lambda _s: None)
-    with stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
+def stubbed(cloudmap_stubber):
+    return cloudmap_stubber
 
 
 def _namespace(description="discovery"):

@@ -6,10 +6,10 @@ others); one moto test proves a service in another namespace with the same name 
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from moto import mock_aws
 
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils import cloudmap
+from cloudmap_testlib import namespace_filters
+
 from ansible_collections.stackops.ecs_webstack.plugins.modules import cloudmap_instance_info
 from ansible_collections.stackops.ecs_webstack.plugins.modules import cloudmap_namespace
 from ansible_collections.stackops.ecs_webstack.plugins.modules import cloudmap_service
@@ -23,14 +23,8 @@ KNOWN = {"name": "backend", "namespace_id": NS_ID, "namespace_name": "stack-dev.
 
 
 @pytest.fixture
-def stubbed(aws_env, monkeypatch):
-    client = boto3.client("servicediscovery", region_name="us-east-1")
-    stubber = Stubber(client)
-    monkeypatch.setattr(cloudmap, "cloudmap_client", lambda module, discovery=False: client)
-    monkeypatch.setattr(cloudmap.time, "sleep", lambda _s: None)
-    with stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
+def stubbed(cloudmap_stubber):
+    return cloudmap_stubber
 
 
 def _summary(ttl=10, description="tasks"):
@@ -87,7 +81,7 @@ def test_service_drift_in_check_mode_writes_nothing(stubbed, run_module):
 def test_service_with_a_namespace_name_alone_still_looks_it_up(stubbed, run_module):
     stubbed.add_response("list_namespaces",
                          {"Namespaces": [{"Id": NS_ID, "Name": "stack-dev.local", "Type": "DNS_PRIVATE", "Arn": "arn:ns"}]},
-                         {"Filters": [{"Name": "TYPE", "Values": ["DNS_PRIVATE"], "Condition": "EQ"}]})
+                         namespace_filters("stack-dev.local"))
     _stub_reads(stubbed, _summary())
     args = dict(KNOWN)
     args.pop("namespace_id")
