@@ -45,7 +45,7 @@ def test_check_mode_on_a_deployed_account_writes_nothing(emulators, deployed):
 
 @pytest.mark.parametrize("selection, message", [
     (["--tags", "backend"], "the backend part needs what ecr, ecs_cluster, network, redis, secrets return in the same run (tags ecr,ecs,network,redis,secrets)"),
-    (["--tags", "ecs"], "the ecs_cluster part needs what network return in the same run (tags network)"),
+    (["--tags", "ecs"], "the ecs_cluster part needs what network, redis return in the same run (tags network,redis)"),
     (["--skip-tags", "redis"], "the backend part needs what redis return in the same run (tags redis; they are skipped)"),
     (["--tags", "frontend"], "the nginx part needs what backend return in the same run (tags backend)"),
 ])
