@@ -258,3 +258,30 @@ def wait_for_rollout(module, client, cluster, service_name, task_definition_arn,
                 task_definition_arn=task_definition_arn,
             )
         sleep(delay)
+
+
+# DeleteTaskDefinitions takes at most 10 revisions per call (ECS API reference).
+DELETE_BATCH = 10
+
+
+def task_definition_family(reference):
+    """The family of a task definition ARN or ``family:revision``."""
+    return reference.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def family_revisions(client, family, status):
+    """ARNs of the revisions of exactly ``family`` that are in ``status`` (ACTIVE or INACTIVE), oldest first.
+
+    ListTaskDefinitions documents familyPrefix as the full family name, yet calls it a prefix; the family
+    carries the stack and environment, so only exact matches are kept: ``stack-dev-backend`` never picks
+    up ``stack-dev-backend2``.
+    """
+    arns = []
+    for page in client.get_paginator("list_task_definitions").paginate(familyPrefix=family, status=status, sort="ASC"):
+        arns.extend(arn for arn in page.get("taskDefinitionArns", []) if task_definition_family(arn) == family)
+    return arns
+
+
+def batches(items, size=DELETE_BATCH):
+    """``items`` in consecutive lists of at most ``size``."""
+    return [items[start:start + size] for start in range(0, len(items), size)]

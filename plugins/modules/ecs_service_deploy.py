@@ -24,7 +24,8 @@ description:
     breaker rolls back to the previous task definition, the module fails and returns the service's recent events,
     which say why (failed health checks, image pull errors, ...).
   - I(state=absent) scales the service to 0, deletes it and waits until it is C(INACTIVE), then deregisters the
-    service's Application Auto Scaling scalable target, which deleting the service leaves behind.
+    service's Application Auto Scaling scalable target, which deleting the service leaves behind. With
+    I(task_definition_family) it then removes every revision of that family as well (see there).
   - Written because C(community.aws.ecs_service) cannot update C(service_registries) of an existing service,
     does not compare the deployment configuration or the capacity provider strategy (changes are silently
     ignored), fails when a service moves from a launch type to a capacity provider strategy, and its wait does
@@ -183,6 +184,19 @@ options:
       - With I(state=absent), delete the service only when its tags include every one of these; otherwise leave it
         alone and say so in C(msg).
     type: dict
+  task_definition_family:
+    description:
+      - With I(state=absent), after the service is gone, deregister every C(ACTIVE) revision of this task definition
+        family and delete (C(DeleteTaskDefinitions), 10 per call) every revision, including C(INACTIVE) ones an
+        earlier, interrupted run left, so nothing of the family remains.
+      - The family is selected by its exact name (C(ListTaskDefinitions) with C(familyPrefix) may match more, so
+        C(stack-dev-backend) never removes C(stack-dev-backend2)). Give a family whose name carries the stack and
+        environment: task definitions are not gated by I(owner_tags).
+      - When the service is left alone because of I(owner_tags), the revisions it runs are kept.
+      - Ignored with I(state=present). Omitted, task definitions are left alone.
+      - A deleted revision is C(DELETE_IN_PROGRESS) in AWS until no task uses it, and is not listed again, so a second
+        run reports no change.
+    type: str
   wait:
     description: Wait for a steady state after a change (or until the service is C(INACTIVE) after a delete).
     type: bool
@@ -227,11 +241,14 @@ EXAMPLES = r"""
       "webstack:stack": webstack
     wait_timeout: 900
 
-- name: Remove it
+- name: Remove it and every revision of its task definition family
   stackops.ecs_webstack.ecs_service_deploy:
     cluster: webstack-dev
     name: backend
     state: absent
+    owner_tags:
+      "webstack:stack": webstack
+    task_definition_family: webstack-dev-backend
 """
 
 RETURN = r"""
@@ -259,6 +276,12 @@ changes:
   description: For each field that differed, the value before and the value asked for.
   returned: always
   type: dict
+task_definitions_removed:
+  description: ARNs of the revisions of I(task_definition_family) deleted (in check mode, that would be deleted).
+  returned: with I(state=absent) and I(task_definition_family)
+  type: list
+  elements: str
+  sample: ["arn:aws:ecs:us-east-1:123456789012:task-definition/webstack-dev-backend:3"]
 events:
   description: The service's most recent events (newest first), on a failed or timed-out wait.
   returned: when the wait failed
@@ -435,24 +458,39 @@ def update(module, client, service, wanted):
 
 
 def delete(module, client, service):
+    """Remove the service (when it is ours), then the revisions of task_definition_family; exit."""
     params = module.params
-    result = dict(changed=bool(service), changes={}, service={})
+    result = dict(changed=False, changes={}, service={})
+    keep = delete_service(module, client, service, result)
+    if params["task_definition_family"]:
+        removed = remove_task_definitions(module, client, params["task_definition_family"], keep)
+        result["task_definitions_removed"] = removed
+        result["changed"] = result["changed"] or bool(removed)
+        if module._diff and removed:
+            result["diff"] = dict(before=dict(task_definitions=removed), after=dict(task_definitions=[]))
+    module.exit_json(**result)
+
+
+def delete_service(module, client, service, result):
+    """Scale to 0, delete and wait for INACTIVE; return the task definitions a service left alone still runs."""
+    params = module.params
     if not service:
-        module.exit_json(**result)
+        return []
     tags = boto3_tag_list_to_ansible_dict(service.get("tags", []) or [], "key", "value")
     foreign = sorted(k for k, v in (params["owner_tags"] or {}).items() if tags.get(k) != v)
     if foreign:
-        result.update(changed=False, msg="ECS service {0} is not tagged for this stack ({1} differ): left alone".format(params["name"], ", ".join(foreign)))
-        module.exit_json(**result)
+        result["msg"] = "ECS service {0} is not tagged for this stack ({1} differ): left alone".format(params["name"], ", ".join(foreign))
+        return [service.get("taskDefinition")] + [d.get("taskDefinition") for d in service.get("deployments") or []]
+    result["changed"] = True
     if module.check_mode:
-        module.exit_json(**result)
+        return []
     try:
         if service.get("desiredCount"):
             client.update_service(cluster=params["cluster"], service=params["name"], desiredCount=0)
         client.delete_service(cluster=params["cluster"], service=params["name"], force=True)
     except is_boto3_error_code("ServiceNotFoundException"):
         result["changed"] = False
-        module.exit_json(**result)
+        return []
     except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not delete ECS service {0}".format(params["name"]))
     if params["wait"]:
@@ -462,7 +500,45 @@ def delete(module, client, service):
                 module.fail_json(msg="ECS service {0} not INACTIVE after {1}s".format(params["name"], params["wait_timeout"]))
             time.sleep(params["wait_delay"])
     deregister_scalable_target(module, params["cluster"], params["name"])
-    module.exit_json(**result)
+    return []
+
+
+def remove_task_definitions(module, client, family, keep):
+    """Deregister the family's ACTIVE revisions, then delete them and the INACTIVE ones; return their ARNs.
+
+    DeleteTaskDefinitions takes only INACTIVE revisions. Listing INACTIVE ones too lets a run finish what an
+    interrupted one started (deregistered, not yet deleted).
+    """
+    try:
+        active = [arn for arn in ecs_utils.family_revisions(client, family, "ACTIVE") if arn not in keep]
+        inactive = [arn for arn in ecs_utils.family_revisions(client, family, "INACTIVE") if arn not in keep]
+    except aws_errors() as err:
+        module.fail_json_aws(err, msg="Could not list the revisions of task definition family {0}".format(family))
+    removed = active + inactive
+    if module.check_mode or not removed:
+        return removed
+    for arn in active:
+        try:
+            client.deregister_task_definition(taskDefinition=arn)
+        except aws_errors() as err:
+            module.fail_json_aws(err, msg="Could not deregister task definition {0}".format(arn))
+    deleted = []
+    for batch in ecs_utils.batches(removed):
+        try:
+            answer = client.delete_task_definitions(taskDefinitions=batch)
+        except aws_errors() as err:
+            module.fail_json_aws(err, msg="Could not delete task definitions {0}".format(", ".join(batch)),
+                                 task_definitions_removed=deleted)
+        deleted.extend(d["taskDefinitionArn"] for d in answer.get("taskDefinitions") or [])
+        if answer.get("failures"):
+            module.fail_json(
+                msg="Could not delete task definitions: {0}".format(
+                    "; ".join("{0}: {1}".format(f.get("arn"), f.get("reason")) for f in answer["failures"])
+                ),
+                failures=answer["failures"],
+                task_definitions_removed=deleted,
+            )
+    return removed
 
 
 def deregister_scalable_target(module, cluster, name):
@@ -544,6 +620,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=False),
         owner_tags=dict(type="dict"),
+        task_definition_family=dict(type="str"),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         wait_delay=dict(type="int", default=10),

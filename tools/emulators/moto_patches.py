@@ -723,6 +723,37 @@ def _ecs_describe_task_definition_latest_active():
     models.EC2ContainerServiceBackend.describe_task_definition = describe_task_definition
 
 
+@patch(
+    "ecs-deleted-task-definition-revisions-are-not-reused",
+    "ECS DeleteTaskDefinitions: 'The task definition name is retained by Amazon ECS and the revision is "
+    "incremented the next time you create a task definition with that name' (ECS API reference, "
+    "DeleteTaskDefinitions); moto drops the deleted revisions and numbers the next registration of an emptied "
+    "family 1 again, so a deploy after a destroy would reuse the ARNs of deleted revisions.",
+)
+def _ecs_deleted_task_definition_revisions_not_reused():
+    from moto.ecs import models
+
+    original_delete = models.EC2ContainerServiceBackend.delete_task_definitions
+    original_last = models.EC2ContainerServiceBackend._get_last_task_definition_revision_id
+
+    def delete_task_definitions(self, task_definitions):
+        deleted, failures = original_delete(self, task_definitions)
+        retained = self.__dict__.setdefault("_webstack_retained_revisions", {})
+        for definition in deleted:
+            retained[definition.family] = max(retained.get(definition.family, 0), definition.revision)
+        return deleted, failures
+
+    def _get_last_task_definition_revision_id(self, family):
+        last = original_last(self, family)
+        retained = self.__dict__.get("_webstack_retained_revisions", {}).get(family)
+        if retained is None:
+            return last
+        return max(last or 0, retained)
+
+    models.EC2ContainerServiceBackend.delete_task_definitions = delete_task_definitions
+    models.EC2ContainerServiceBackend._get_last_task_definition_revision_id = _get_last_task_definition_revision_id
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED

@@ -122,6 +122,12 @@ def stack_resources(emulators):
             found.append("ecs-cluster:" + cluster["clusterName"])
             for arn in ecs.list_services(cluster="webstack-local").get("serviceArns", []):
                 found.append("ecs-service:" + arn.rsplit("/", 1)[-1])
+    # Task definitions carry no tags: the family names carry the stack (webstack-local-backend:3). INACTIVE
+    # revisions count too (deregistered, not deleted); DELETE_IN_PROGRESS ones are neither and are gone.
+    for status, kind in (("ACTIVE", "task-definition"), ("INACTIVE", "task-definition-inactive")):
+        for page in ecs.get_paginator("list_task_definitions").paginate(status=status):
+            found += ["%s:%s" % (kind, arn.rsplit("/", 1)[-1]) for arn in page["taskDefinitionArns"]
+                      if arn.rsplit("/", 1)[-1].startswith("webstack-local-")]
     elasticache = session.client("elasticache", endpoint_url=url)
     found += ["redis:" + g["ReplicationGroupId"] for g in elasticache.describe_replication_groups()["ReplicationGroups"]
               if g["ReplicationGroupId"].startswith("webstack-local")]

@@ -359,3 +359,111 @@ def test_delete_leaves_a_service_of_another_stack_alone(stub, run_module):
     )
     assert not failed and not result["changed"]
     assert "left alone" in result["msg"] and "webstack:stack" in result["msg"]
+
+
+# ---------------------------------------------------------------- state=absent, task_definition_family
+
+FAMILY = "stack-dev-backend"
+ABSENT = {"cluster": "stack-dev", "name": "backend", "state": "absent", "wait_delay": 0,
+          "owner_tags": {"webstack:stack": "stack"}, "task_definition_family": FAMILY}
+
+
+def td_arn(family, revision):
+    return "arn:aws:ecs:us-east-1:123456789012:task-definition/{0}:{1}".format(family, revision)
+
+
+def expect_list(stub, status, pages):
+    """Queue ListTaskDefinitions pages (each a list of ARNs) for FAMILY in status."""
+    for index, arns in enumerate(pages):
+        params = {"familyPrefix": FAMILY, "status": status, "sort": "ASC"}
+        answer = {"taskDefinitionArns": arns}
+        if index:
+            params["nextToken"] = "page-%d" % index
+        if index + 1 < len(pages):
+            answer["nextToken"] = "page-%d" % (index + 1)
+        stub.add_response("list_task_definitions", answer, params)
+
+
+def expect_delete(stub, arns, failures=()):
+    deleted = [{"taskDefinitionArn": arn, "family": FAMILY, "status": "DELETE_IN_PROGRESS"} for arn in arns if arn not in failures]
+    stub.add_response(
+        "delete_task_definitions",
+        {"taskDefinitions": deleted, "failures": [{"arn": arn, "reason": "TASK_DEFINITION_IN_USE"} for arn in failures]},
+        {"taskDefinitions": arns},
+    )
+
+
+def test_family_of_an_arn_or_a_family_revision():
+    assert ecs_utils.task_definition_family(td_arn("stack-dev-backend", 12)) == "stack-dev-backend"
+    assert ecs_utils.task_definition_family("stack-dev-backend2:1") == "stack-dev-backend2"
+    assert ecs_utils.batches(list(range(23))) == [list(range(10)), list(range(10, 20)), [20, 21, 22]]
+    assert ecs_utils.batches([]) == []
+
+
+def test_absent_deregisters_then_deletes_every_revision_of_exactly_the_family(stub, run_module):
+    active = [td_arn(FAMILY, n) for n in range(3, 14)]  # 11 ACTIVE revisions, over two pages
+    inactive = [td_arn(FAMILY, 1)]  # left by an interrupted run
+    expect_describe(stub, None)  # the service is already gone
+    # ListTaskDefinitions may answer another family sharing the prefix: it is never touched.
+    expect_list(stub, "ACTIVE", [active[:6] + [td_arn(FAMILY + "2", 1)], active[6:]])
+    expect_list(stub, "INACTIVE", [inactive + [td_arn(FAMILY + "-old", 4)]])
+    for arn in active:
+        stub.add_response("deregister_task_definition", {"taskDefinition": {"taskDefinitionArn": arn, "status": "INACTIVE"}},
+                          {"taskDefinition": arn})
+    expect_delete(stub, (active + inactive)[:10])
+    expect_delete(stub, (active + inactive)[10:])
+    result, failed = run_module(ecs_service_deploy.main, ABSENT, diff=True)
+    assert not failed, result
+    assert result["changed"] and result["task_definitions_removed"] == active + inactive
+    assert result["diff"] == {"before": {"task_definitions": active + inactive}, "after": {"task_definitions": []}}
+
+
+def test_absent_in_check_mode_reports_the_revisions_and_writes_nothing(stub, run_module):
+    expect_describe(stub, steady_service(tags=[{"key": "webstack:stack", "value": "stack"}]))
+    expect_list(stub, "ACTIVE", [[td_arn(FAMILY, 2)]])
+    expect_list(stub, "INACTIVE", [[]])
+    # No update/delete of the service, no deregister/delete queued: a write would fail the Stubber.
+    result, failed = run_module(ecs_service_deploy.main, ABSENT, check_mode=True)
+    assert not failed, result
+    assert result["changed"] and result["task_definitions_removed"] == [td_arn(FAMILY, 2)]
+
+
+def test_absent_again_changes_nothing(stub, run_module):
+    expect_describe(stub, None)
+    expect_list(stub, "ACTIVE", [[]])
+    expect_list(stub, "INACTIVE", [[]])
+    result, failed = run_module(ecs_service_deploy.main, ABSENT)
+    assert not failed and not result["changed"], result
+    assert result["task_definitions_removed"] == []
+
+
+def test_absent_without_a_family_leaves_task_definitions_alone(stub, run_module):
+    expect_describe(stub, None)
+    args = dict(ABSENT)
+    del args["task_definition_family"]
+    result, failed = run_module(ecs_service_deploy.main, args)
+    assert not failed and not result["changed"] and "task_definitions_removed" not in result
+
+
+def test_a_service_left_alone_keeps_the_revisions_it_runs(stub, run_module):
+    running = td_arn(FAMILY, 5)
+    expect_describe(stub, steady_service(taskDefinition=running, tags=[{"key": "webstack:stack", "value": "other"}],
+                                         deployments=[{"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": running}]))
+    expect_list(stub, "ACTIVE", [[td_arn(FAMILY, 4), running]])
+    expect_list(stub, "INACTIVE", [[]])
+    stub.add_response("deregister_task_definition", {"taskDefinition": {"taskDefinitionArn": td_arn(FAMILY, 4)}},
+                      {"taskDefinition": td_arn(FAMILY, 4)})
+    expect_delete(stub, [td_arn(FAMILY, 4)])
+    result, failed = run_module(ecs_service_deploy.main, ABSENT)
+    assert not failed, result
+    assert "left alone" in result["msg"] and result["task_definitions_removed"] == [td_arn(FAMILY, 4)]
+
+
+def test_a_revision_ecs_refuses_to_delete_fails_with_the_reason(stub, run_module):
+    expect_describe(stub, None)
+    expect_list(stub, "ACTIVE", [[]])
+    expect_list(stub, "INACTIVE", [[td_arn(FAMILY, 1), td_arn(FAMILY, 2)]])
+    expect_delete(stub, [td_arn(FAMILY, 1), td_arn(FAMILY, 2)], failures=[td_arn(FAMILY, 2)])
+    result, failed = run_module(ecs_service_deploy.main, ABSENT)
+    assert failed and "TASK_DEFINITION_IN_USE" in result["msg"] and td_arn(FAMILY, 2) in result["msg"]
+    assert result["task_definitions_removed"] == [td_arn(FAMILY, 1)]
