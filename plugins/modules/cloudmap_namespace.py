@@ -151,6 +151,12 @@ def ensure_absent(module, client, current):
         )
         module.exit_json(**result)
     services = [s["Name"] for s in cloudmap.list_services(module, client, current["id"])]
+    # In check mode the tasks before this one (cloudmap_service state=absent) only said they would delete
+    # the services: report what the run would do instead of failing on what it has not done.
+    if services and module.check_mode:
+        result.update(changed=True, msg="would delete {0} once its services ({1}) are gone".format(
+            current["name"], ", ".join(sorted(services))))
+        module.exit_json(**result)
     if services:
         module.fail_json(
             msg="Cloud Map namespace {0} still has services ({1}); delete them first "

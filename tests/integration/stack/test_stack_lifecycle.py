@@ -142,6 +142,15 @@ def test_destroy_needs_confirmation_and_then_removes_everything(emulators, deplo
     assert stack_resources(emulators) != []
     assert [r for r in atlas_entries(emulators) if "managed-by:stackops.ecs_webstack" in r.get("comment", "")]
 
+    # Check mode on the deployed account: runs to the end, reports removals, writes nothing anywhere.
+    resources, moto_mark, atlas_mark = stack_resources(emulators), len(emulators.requests("moto")), len(emulators.requests("atlas"))
+    checked = playbook(emulators, "destroy.yml", "-e", "webstack_destroy_confirm=yes", "--check")
+    assert checked.rc == 0, checked.output[-4000:]
+    assert checked.changed > 0
+    assert _writes(emulators.requests("moto")[moto_mark:]) == []
+    assert _writes(emulators.requests("atlas")[atlas_mark:]) == []
+    assert stack_resources(emulators) == resources
+
     destroyed = playbook(emulators, "destroy.yml", "-e", "webstack_destroy_confirm=yes")
     assert destroyed.rc == 0, destroyed.output[-4000:]
     assert stack_resources(emulators) == []

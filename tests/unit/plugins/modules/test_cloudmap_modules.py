@@ -81,6 +81,10 @@ def test_namespace_absent_refuses_while_services_remain_then_deletes(sd, run_mod
     result, failed = run_module(cloudmap_namespace.main, {"name": "stack-dev.local", "state": "absent"})
     assert failed and "still has services (backend)" in result["msg"]
     assert len(sd.list_namespaces()["Namespaces"]) == 1
+    # Check mode: the services' own removal was only reported, so the namespace's is reported too.
+    result, failed = run_module(cloudmap_namespace.main, {"name": "stack-dev.local", "state": "absent"}, check_mode=True)
+    assert not failed and result["changed"] and "once its services (backend) are gone" in result["msg"]
+    assert len(sd.list_namespaces()["Namespaces"]) == 1
 
     service_id = sd.list_services()["Services"][0]["Id"]
     sd.delete_service(Id=service_id)
