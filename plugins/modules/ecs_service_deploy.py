@@ -191,7 +191,7 @@ options:
         earlier, interrupted run left, so nothing of the family remains.
       - The family is selected by its exact name (C(ListTaskDefinitions) with C(familyPrefix) may match more, so
         C(stack-dev-backend) never removes C(stack-dev-backend2)). Give a family whose name carries the stack and
-        environment: task definitions are not gated by I(owner_tags).
+        environment, because task definitions are not gated by I(owner_tags).
       - When the service is left alone because of I(owner_tags), the revisions it runs are kept.
       - Ignored with I(state=present). Omitted, task definitions are left alone.
       - A deleted revision is C(DELETE_IN_PROGRESS) in AWS until no task uses it, and is not listed again, so a second

@@ -43,7 +43,7 @@ def test_deleting_some_revisions_keeps_numbering_after_the_highest(aws_env):
 def test_removal_lists_the_exact_family_and_deletes_inactive_revisions_only(aws_env):
     with mock_aws():
         ecs = boto3.client("ecs")
-        backend = [_register(ecs, "stack-dev-backend") for _ in range(2)]
+        backend = [_register(ecs, "stack-dev-backend"), _register(ecs, "stack-dev-backend")]
         other = _register(ecs, "stack-dev-backend2")
         # familyPrefix is the full family name (ListTaskDefinitions API reference).
         assert ecs.list_task_definitions(familyPrefix="stack-dev-backend")["taskDefinitionArns"] == backend
