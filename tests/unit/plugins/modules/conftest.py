@@ -1,6 +1,7 @@
 """Fixtures shared by the module tests (helpers they import are in cloudmap_testlib.py)."""
 
 import boto3
+import botocore.client
 import pytest
 from botocore.stub import Stubber
 
@@ -17,3 +18,25 @@ def cloudmap_stubber(aws_env, monkeypatch):
     with stubber:
         yield stubber
         stubber.assert_no_pending_responses()
+
+
+class ApiCalls(list):
+    """Every AWS call a test made, as (operation name, parameters); ``names`` gives the names alone."""
+
+    @property
+    def names(self):
+        return [name for name, _params in self]
+
+
+@pytest.fixture
+def aws_calls(monkeypatch):
+    """Record every AWS call (moto or not) the module under test makes, to prove how many reads it costs."""
+    seen = ApiCalls()
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation_name, api_params):
+        seen.append((operation_name, api_params))
+        return real_call(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    return seen

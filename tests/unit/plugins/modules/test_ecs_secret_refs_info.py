@@ -1,7 +1,6 @@
 """Unit tests for ecs_secret_refs_info against in-process moto: existence only, values never read."""
 
 import boto3
-import botocore.client
 import pytest
 from moto import mock_aws
 
@@ -19,15 +18,7 @@ def refs(aws_env):
         }
 
 
-def test_existing_and_missing_refs(refs, run_module, monkeypatch):
-    calls = []
-    real_call = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        calls.append(operation_name)
-        return real_call(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+def test_existing_and_missing_refs(refs, run_module, aws_calls):
     result, failed = run_module(
         ecs_secret_refs_info.main,
         {
@@ -43,19 +34,12 @@ def test_existing_and_missing_refs(refs, run_module, monkeypatch):
     assert not failed and not result["changed"]
     assert result["found"] == ["MONGODB_URI", "REDIS_HOST"]
     assert result["missing"] == ["GONE_PARAM", "GONE_SECRET", "NOT_AN_ARN"]
+    calls = aws_calls.names
     assert "DescribeSecret" in calls and "DescribeParameters" in calls
     assert "GetSecretValue" not in calls and "GetParameter" not in calls and "GetParameters" not in calls
 
 
-def test_known_arns_are_not_read_again(refs, run_module, monkeypatch):
-    calls = []
-    real_call = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        calls.append(operation_name)
-        return real_call(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+def test_known_arns_are_not_read_again(refs, run_module, aws_calls):
     gone = refs["secret"].replace("mongodb-uri", "nothing")
     result, failed = run_module(
         ecs_secret_refs_info.main,
@@ -68,6 +52,7 @@ def test_known_arns_are_not_read_again(refs, run_module, monkeypatch):
     assert result["found"] == ["MONGODB_URI", "REDIS_HOST"] and result["missing"] == ["GONE_SECRET"]
     assert result["checked"] == ["GONE_SECRET", "REDIS_HOST"]
     # The known secret is not described; the unknown one and the parameter still are.
+    calls = aws_calls.names
     assert calls.count("DescribeSecret") == 1 and calls.count("DescribeParameters") == 1
 
 

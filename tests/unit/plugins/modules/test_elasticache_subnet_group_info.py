@@ -1,7 +1,6 @@
 """Unit tests for elasticache_subnet_group_info against in-process moto: one read, differences as the community module sees them."""
 
 import boto3
-import botocore.client
 import pytest
 from moto import mock_aws
 
@@ -20,26 +19,13 @@ def subnets(aws_env):
         yield vpc, ids
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    seen = []
-    real_call = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        seen.append(operation_name)
-        return real_call(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    return seen
-
-
-def test_same_group_in_one_read(subnets, calls, run_module):
+def test_same_group_in_one_read(subnets, aws_calls, run_module):
     vpc, ids = subnets
     result, failed = run_module(info.main, {"name": "Stack-Dev-Redis", "description": "Redis", "subnets": [ids[1], ids[0]]})
     assert not failed, result
     assert not result["changed"] and result["exists"] and result["differences"] == []
     assert result["subnet_group"]["subnet_ids"] == sorted(ids[:2]) and result["subnet_group"]["vpc_id"] == vpc
-    assert calls == ["DescribeCacheSubnetGroups"]
+    assert aws_calls.names == ["DescribeCacheSubnetGroups"]
 
 
 def test_description_and_subnets_differ(subnets, run_module):

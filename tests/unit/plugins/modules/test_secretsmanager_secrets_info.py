@@ -3,7 +3,6 @@
 import json
 
 import boto3
-import botocore.client
 import pytest
 from moto import mock_aws
 
@@ -11,19 +10,6 @@ from ansible_collections.stackops.ecs_webstack.plugins.modules import secretsman
 
 URI = "mongodb+srv://u:not-a-real-password@h/db"
 TOKEN = "t0ken-abcdefghijklmnopqrstuvwxyz-0123456789"
-
-
-@pytest.fixture
-def calls(monkeypatch):
-    seen = []
-    real_call = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        seen.append((operation_name, api_params))
-        return real_call(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    return seen
 
 
 @pytest.fixture
@@ -39,11 +25,7 @@ def sm(aws_env):
         yield client
 
 
-def names(calls):
-    return [name for name, _params in calls]
-
-
-def test_lists_the_stack_and_compares_values_in_two_calls(sm, calls, run_module):
+def test_lists_the_stack_and_compares_values_in_two_calls(sm, aws_calls, run_module):
     result, failed = run_module(info.main, {
         "name_prefix": "stack-dev/",
         "compare_values": {"stack-dev/backend/mongodb-uri": URI, "stack-dev/redis/auth-token": "wrong"},
@@ -58,57 +40,57 @@ def test_lists_the_stack_and_compares_values_in_two_calls(sm, calls, run_module)
     assert uri["value_matches"] is True
     assert result["secrets"]["stack-dev/redis/auth-token"]["value_matches"] is False
     assert result["compared"] == ["stack-dev/backend/mongodb-uri", "stack-dev/redis/auth-token"]
-    assert names(calls) == ["ListSecrets", "BatchGetSecretValue"]
-    assert calls[0][1]["Filters"] == [{"Key": "name", "Values": ["stack-dev/"]}] and calls[0][1]["IncludePlannedDeletion"]
+    assert aws_calls.names == ["ListSecrets", "BatchGetSecretValue"]
+    assert aws_calls[0][1]["Filters"] == [{"Key": "name", "Values": ["stack-dev/"]}] and aws_calls[0][1]["IncludePlannedDeletion"]
     text = json.dumps(result)
     assert URI not in text and TOKEN not in text
 
 
-def test_without_values_only_lists(sm, calls, run_module):
+def test_without_values_only_lists(sm, aws_calls, run_module):
     result, failed = run_module(info.main, {"name_prefix": "stack-dev/redis/auth-token"}, check_mode=True)
     assert not failed, result
     assert list(result["secrets"]) == ["stack-dev/redis/auth-token"]
     assert result["secrets"]["stack-dev/redis/auth-token"]["value_matches"] is None and result["compared"] == []
-    assert names(calls) == ["ListSecrets"]
+    assert aws_calls.names == ["ListSecrets"]
     assert TOKEN not in json.dumps(result)
 
 
-def test_a_secret_scheduled_for_deletion_is_listed_but_its_value_not_read(sm, calls, run_module):
+def test_a_secret_scheduled_for_deletion_is_listed_but_its_value_not_read(sm, aws_calls, run_module):
     sm.delete_secret(SecretId="stack-dev/backend/mongodb-uri", RecoveryWindowInDays=7)
-    del calls[:]
+    del aws_calls[:]
     result, failed = run_module(info.main, {"name_prefix": "stack-dev/", "compare_values": {"stack-dev/backend/mongodb-uri": URI}})
     assert not failed, result
     assert result["secrets"]["stack-dev/backend/mongodb-uri"]["deleted"] is True
     assert result["secrets"]["stack-dev/backend/mongodb-uri"]["value_matches"] is None and result["compared"] == []
-    assert names(calls) == ["ListSecrets"]
+    assert aws_calls.names == ["ListSecrets"]
 
 
-def test_values_are_read_twenty_secrets_a_call(sm, calls, run_module):
+def test_values_are_read_twenty_secrets_a_call(sm, aws_calls, run_module):
     wanted = {}
     for i in range(45):
         name = "stack-dev/many/s%02d" % i
         sm.create_secret(Name=name, SecretString="v%d" % i)
         wanted[name] = "v%d" % i if i != 44 else "changed"
-    del calls[:]
+    del aws_calls[:]
     result, failed = run_module(info.main, {"name_prefix": "stack-dev/many/", "compare_values": wanted})
     assert not failed, result
-    batches = [params["SecretIdList"] for name, params in calls if name == "BatchGetSecretValue"]
+    batches = [params["SecretIdList"] for name, params in aws_calls if name == "BatchGetSecretValue"]
     assert [len(b) for b in batches] == [20, 20, 5]
     matches = dict((name, s["value_matches"]) for name, s in result["secrets"].items())
     assert [name for name, ok in matches.items() if not ok] == ["stack-dev/many/s44"]
     assert len(result["compared"]) == 45
 
 
-def test_a_missing_secret_is_absent_and_not_compared(sm, calls, run_module):
+def test_a_missing_secret_is_absent_and_not_compared(sm, aws_calls, run_module):
     result, failed = run_module(info.main, {"name_prefix": "stack-dev/", "compare_values": {"stack-dev/backend/new": "x"}})
     assert not failed, result
     assert "stack-dev/backend/new" not in result["secrets"] and result["compared"] == []
-    assert names(calls) == ["ListSecrets"]
+    assert aws_calls.names == ["ListSecrets"]
 
 
-def test_names_outside_the_prefix_are_refused_before_any_call(sm, calls, run_module):
+def test_names_outside_the_prefix_are_refused_before_any_call(sm, aws_calls, run_module):
     result, failed = run_module(info.main, {"name_prefix": "stack-dev/", "compare_values": {"elsewhere/x": "x"}})
-    assert failed and "elsewhere/x" in result["msg"] and calls == []
+    assert failed and "elsewhere/x" in result["msg"] and aws_calls == []
     result, failed = run_module(info.main, {"name_prefix": ""})
     assert failed and "name_prefix" in result["msg"]
 
