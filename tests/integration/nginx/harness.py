@@ -586,7 +586,7 @@ async def _worker(target: tuple[str, int], path: str, deadline: float, budget: l
 
 
 def run_load(targets: list[tuple[str, int]], path: str = "/api/whoami", concurrency: int = 4,
-             duration: float = 2.0, max_requests: int = 100_000, timeout: float = 10.0,
+             duration: float = 2.0, max_requests: float = 100_000, timeout: float = 10.0,
              stop: threading.Event | None = None, keep: bool = False, extra_headers: str = "") -> list[Result]:
     """Closed-loop load: `concurrency` keep-alive connections, spread over `targets`, each sending the
     next request when the previous answered, until `duration` or `max_requests` is reached."""
@@ -602,6 +602,18 @@ def run_load(targets: list[tuple[str, int]], path: str = "/api/whoami", concurre
 
     asyncio.run(main())
     return results
+
+
+# For loads whose assertions look at a time window: the duration ends them, never the request count.
+UNLIMITED = float("inf")
+
+
+def assert_load_covers(results: list[Result], until: float) -> None:
+    """Fails with a clear message when the load stopped before `until` (monotonic): assertions about
+    requests after a moment mean nothing when no request was sent after it."""
+    last = max((r.start for r in results), default=float("-inf"))
+    assert last >= until, (f"the load's last request started {until - last:.2f}s before the end of the window "
+                           f"under test ({len(results)} requests): lengthen its duration or raise max_requests")
 
 
 class LoadThread(threading.Thread):

@@ -91,13 +91,16 @@ def test_backend_added_to_dns_gets_traffic_within_ttl(dns, backends, nginx, list
     dns.set_records([b.host for b in group[:2]])
     nginx()
     warm_up(listen_port)
-    load = h.LoadThread([("127.0.0.1", listen_port)], API, concurrency=2, duration=TTL + 3, max_requests=20000)
+    # Bounded by time, not by a request count: a fast machine sends 20 000 requests before the TTL is up.
+    load = h.LoadThread([("127.0.0.1", listen_port)], API, concurrency=2, duration=TTL + 3,
+                        max_requests=h.UNLIMITED)
     load.start()
     time.sleep(0.3)
     added_at = dns.set_records([b.host for b in group])
     results = load.join(30)
 
     assert h.failures(results) == []
+    h.assert_load_covers(results, added_at + TTL + 1)
     first_b3 = min((r.start for r in results if r.backend == "b3"), default=None)
     assert first_b3 is not None, "the added backend got no traffic"
     assert first_b3 - added_at <= TTL + 1, f"first request to the new backend {first_b3 - added_at:.2f}s after DNS"
@@ -111,13 +114,14 @@ def test_backend_removed_from_dns_gets_none_after_ttl(dns, backends, nginx, list
     # nginx's clock ticks in whole seconds: an answer cached for valid=TTL s is used for less than TTL + 1 s.
     window = TTL + 1
     load = h.LoadThread([("127.0.0.1", listen_port)], API, concurrency=2, duration=window + 2.5,
-                        max_requests=20000)
+                        max_requests=h.UNLIMITED)
     load.start()
     time.sleep(0.5)
     removed_at = dns.set_records([b.host for b in group[:2]])  # b3 keeps running, as a draining task does
     results = load.join(30)
 
     assert h.failures(results) == []
+    h.assert_load_covers(results, removed_at + window + 1)
     assert h.shares([r for r in results if r.end < removed_at]).get("b3", 0) > 0
     late = [r for r in results if r.backend == "b3" and r.start > removed_at + window]
     assert late == [], f"{len(late)} requests reached the removed backend after {window}s"
