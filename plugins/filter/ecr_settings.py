@@ -19,24 +19,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-
-
-def _document(value, name):
-    if value in (None, "", {}):
-        return None
-    if isinstance(value, string_types):
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise AnsibleFilterError("ecr_settings_drift: %s is not a JSON document: %r" % (name, value))
-    return value
+from ansible_collections.stackops.ecs_webstack.plugins.plugin_utils.drift import json_document
 
 
 def ecr_settings_drift(current, wanted):
@@ -54,11 +41,11 @@ def ecr_settings_drift(current, wanted):
         to_text(current.get("encryption_type")).upper() != "KMS" or current.get("kms_key") != wanted.get("kms_key")
     ):
         out.append("encryption")
-    lifecycle = _document(wanted.get("lifecycle_policy"), "lifecycle_policy")
+    lifecycle = json_document(wanted.get("lifecycle_policy"), "ecr lifecycle_policy") or None
     if lifecycle is not None and (current.get("lifecycle_policy") is None
                                   or compare_policies(current.get("lifecycle_policy"), lifecycle)):
         out.append("lifecycle policy")
-    access = _document(wanted.get("repository_policy"), "repository_policy")
+    access = json_document(wanted.get("repository_policy"), "ecr_repository_policy") or None
     if access is not None and ("repository_policy" not in current or current.get("repository_policy") is None
                                or compare_policies(current.get("repository_policy"), access)):
         out.append("repository policy")

@@ -28,47 +28,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.six import string_types
 
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-
-
-def _document(value, what):
-    if isinstance(value, string_types):
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise AnsibleFilterError("%s is not a JSON document: %r" % (what, value))
-    return value
-
-
-def _tag_differences(current, wanted, purge):
-    """What compare_aws_tags would change, one line per tag (values are not secrets: they are tags)."""
-    if wanted is None:
-        return []
-    current = current or {}
-    to_set, to_remove = compare_aws_tags(current, wanted, purge_tags=purge)
-    out = []
-    for key in sorted(to_set):
-        if key in current:
-            out.append("tag %s is %r, wants %r" % (key, current[key], to_set[key]))
-        else:
-            out.append("tag %s is missing" % key)
-    out.extend("tag %s is not wanted" % key for key in sorted(to_remove))
-    return out
+from ansible_collections.stackops.ecs_webstack.plugins.plugin_utils.drift import json_document, tag_differences
 
 
 def _role_differences(current, wanted):
     if not current or not current.get("exists"):
         return ["role is missing"]
-    out = _tag_differences(current.get("tags"), wanted.get("tags"), wanted.get("purge_tags", True))
+    out = tag_differences(current.get("tags"), wanted.get("tags"), wanted.get("purge_tags", True))
     trust = wanted.get("assume_role_policy_document")
     if trust is not None and compare_policies(
-        current.get("assume_role_policy_document") or {}, _document(trust, "assume_role_policy_document")
+        current.get("assume_role_policy_document") or {}, json_document(trust, "assume_role_policy_document")
     ):
         out.append("trust policy differs")
     for key, label in (("description", "description"), ("max_session_duration", "maximum session duration"),
@@ -107,7 +79,7 @@ def iam_inline_policy_drift(current_roles, role_name, policy_name, document):
     current = (current_roles.get(role_name) or {}).get("inline_policies", {}).get(policy_name)
     if current is None:
         return ["inline policy %s is missing" % policy_name]
-    if compare_policies(current, _document(document, "inline policy " + policy_name)):
+    if compare_policies(current, json_document(document, "inline policy " + policy_name)):
         return ["inline policy %s differs" % policy_name]
     return []
 
@@ -150,7 +122,7 @@ def ecs_cluster_drift(current, wanted):
     insights = wanted.get("container_insights")
     if insights is not None and insights != current.get("container_insights"):
         settings.append("container insights is %r, wants %r" % (current.get("container_insights"), insights))
-    settings.extend(_tag_differences(current.get("tags"), wanted.get("tags"), wanted.get("purge_tags", True)))
+    settings.extend(tag_differences(current.get("tags"), wanted.get("tags"), wanted.get("purge_tags", True)))
     return dict(capacity=capacity, settings=settings)
 
 
@@ -165,7 +137,7 @@ def log_group_drift(current_groups, wanted_groups):
         if current is None:
             out[wanted["name"]] = ["log group is missing"]
             continue
-        differences = _tag_differences(current.get("tags"), wanted.get("tags"), wanted.get("purge_tags", True))
+        differences = tag_differences(current.get("tags"), wanted.get("tags"), wanted.get("purge_tags", True))
         retention = wanted.get("retention")
         if retention is not None and int(retention) != current.get("retention_in_days"):
             differences.append("retention is %s days, wants %s" % (current.get("retention_in_days"), retention))

@@ -34,24 +34,12 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-
-def _user_tags(tags):
-    """Tags as a plain dict without AWS's own aws:* keys, which no module purges."""
-    return dict((to_text(k), to_text(v)) for k, v in (tags or {}).items() if not to_text(k).startswith("aws:"))
+from ansible_collections.stackops.ecs_webstack.plugins.plugin_utils.drift import tag_differences, tags_carry
 
 
 def _tag_difference(what, current, wanted):
-    current, wanted = _user_tags(current), _user_tags(wanted)
-    if current == wanted:
-        return []
-    missing = sorted(k for k in wanted if current.get(k) != wanted[k])
-    extra = sorted(k for k in current if k not in wanted)
-    parts = []
-    if missing:
-        parts.append("wants tags %s" % ", ".join(missing))
-    if extra:
-        parts.append("has tags %s to remove" % ", ".join(extra))
-    return ["%s %s" % (what, "; ".join(parts))]
+    """The ec2 modules purge tags they were not given: compared as compare_aws_tags, with purge."""
+    return ["%s %s" % (what, line) for line in tag_differences(current, wanted, purge=True)]
 
 
 def _ports(value):
@@ -115,12 +103,6 @@ def _rule_text(rule):
     return "%s %s from %s (%s)" % (proto, ports, target or "a missing group", desc or "no description")
 
 
-def _carries(tags, wanted):
-    """Whether tags include every wanted tag (how the role's describe filters select the stack's resources)."""
-    tags = _user_tags(tags)
-    return all(tags.get(k) == v for k, v in _user_tags(wanted).items())
-
-
 def _security_group_drift(current_groups, wanted_groups, stale_names, stack_tags):
     changes = []
     by_name = {}
@@ -150,7 +132,7 @@ def _security_group_drift(current_groups, wanted_groups, stale_names, stack_tags
             if want_out != have_out:
                 changes.append("%s has other egress rules" % what)
     for name in stale_names or []:
-        if any(_carries(group.get("tags"), stack_tags) for group in by_name.get(to_text(name), [])):
+        if any(tags_carry(group.get("tags"), stack_tags) for group in by_name.get(to_text(name), [])):
             changes.append("security group %s is no longer wanted" % name)
     return changes, found
 
@@ -229,10 +211,10 @@ def _vpc_drift(current, desired):
             facts["nat_public_ip"] = addresses[0].get("public_ip") or ""
             allocation = addresses[0].get("allocation_id")
             eips = [a for a in current.get("addresses") or [] if a.get("allocation_id") == allocation]
-            if not eips or not _carries(eips[0].get("tags"), nat["tags"]):
+            if not eips or not tags_carry(eips[0].get("tags"), nat["tags"]):
                 changes.append("NAT gateway's Elastic IP %s wants its tags" % allocation)
     else:
-        stale = [n for n in live_nats if _carries(n.get("tags"), desired.get("stack_tags"))]
+        stale = [n for n in live_nats if tags_carry(n.get("tags"), desired.get("stack_tags"))]
         changes.extend("NAT gateway %s is no longer wanted" % n.get("nat_gateway_id") for n in stale)
 
     # Route tables: ec2_vpc_route_table (lookup: tag) finds the one whose tags include the wanted ones.
@@ -242,8 +224,8 @@ def _vpc_drift(current, desired):
         "private": (set([("0.0.0.0/0", nat_id)]) if nat_id else None) if nat["enabled"] else set(),
     }
     for tier in ("public", "private"):
-        tags = _user_tags(desired["route_tables"][tier])
-        tables = [t for t in current.get("route_tables") or [] if _carries(t.get("tags"), tags)]
+        tags = desired["route_tables"][tier]
+        tables = [t for t in current.get("route_tables") or [] if tags_carry(t.get("tags"), tags)]
         what = "%s route table" % tier
         if len(tables) != 1:
             changes.append("%s is missing" % what if not tables else "%s matches %d tables" % (what, len(tables)))

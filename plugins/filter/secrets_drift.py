@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Would community.aws.secretsmanager_secret change these secrets?
 
-    {{ secrets_read | stackops.ecs_webstack.secrets_drift(wanted) }}  -> {name: ["tag Owner (not wanted)", ...]}
+    {{ secrets_read | stackops.ecs_webstack.secrets_drift(wanted) }}  -> {name: ["tag Owner is not wanted", ...]}
     {{ secrets_read | stackops.ecs_webstack.secrets_read_covers(names, compared=names) }}  -> true / false
 
 secrets_read is what secretsmanager_secrets_info returns (name_prefix, secrets, compared); wanted is a
@@ -25,7 +25,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.stackops.ecs_webstack.plugins.plugin_utils.drift import tag_differences
 
 
 def _read_secrets(read):
@@ -65,10 +65,7 @@ def _secret_drift(current, wanted):
             out.append("value" if current.get("value_matches") is False else "value (not read)")
     if current.get("rotation_enabled"):
         out.append("rotation")
-    if wanted.get("tags") is not None:
-        to_set, to_remove = compare_aws_tags(current.get("tags") or {}, wanted["tags"], purge_tags=wanted.get("purge_tags", True))
-        out.extend("tag %s" % key for key in sorted(to_set))
-        out.extend("tag %s (not wanted)" % key for key in sorted(to_remove))
+    out.extend(tag_differences(current.get("tags"), wanted.get("tags"), wanted.get("purge_tags", True)))
     return out
 
 

@@ -116,8 +116,8 @@ def test_no_vpc_means_everything_is_to_make(read):
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (lambda r: r["vpcs"][0]["tags"].update(Owner="someone"), "VPC %(vpc)s has tags Owner to remove"),
-        (lambda r: r["vpcs"][0]["tags"].pop("webstack:env"), "VPC %(vpc)s wants tags webstack:env"),
+        (lambda r: r["vpcs"][0]["tags"].update(Owner="someone"), "VPC %(vpc)s tag Owner is not wanted"),
+        (lambda r: r["vpcs"][0]["tags"].pop("webstack:env"), "VPC %(vpc)s tag webstack:env is missing"),
         (lambda r: r["vpcs"][0].update(enable_dns_hostnames=False), "VPC %(vpc)s needs DNS support and DNS hostnames on"),
         (lambda r: r["subnets"].pop(0), "subnet webstack-local-public-1 (10.20.0.0/24) is missing"),
         (lambda r: by(r["subnets"], "cidr_block", "10.20.10.0/24").update(map_public_ip_on_launch=True),
@@ -201,7 +201,7 @@ def test_two_tables_with_the_wanted_tags_are_a_difference(read):
             {"ip_protocol": "-1", "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}),
          "security group webstack-local-redis has other egress rules"),
         (lambda r: sg(r, "redis")["tags"].pop("webstack:purpose"),
-         "security group webstack-local-redis wants tags webstack:purpose"),
+         "security group webstack-local-redis tag webstack:purpose is missing"),
         (lambda r: sg(r, "backend").update(description="hand made"),
          "security group webstack-local-backend has another description"),
         (lambda r: r["security_groups"].remove(sg(r, "frontend")),

@@ -36,7 +36,7 @@ def test_value_description_kms_and_tags_are_named():
     current = secret(value_matches=False, description="by hand", kms_key_id="arn:aws:kms:us-east-1:1:key/x",
                      tags=dict(TAGS, Owner="me", **{"webstack:env": "prod"}))
     assert secrets_drift(read(current), [WANTED])["s-dev/backend/uri"] == [
-        "description", "kms key", "value", "tag webstack:env", "tag Owner (not wanted)"]
+        "description", "kms key", "value", "tag webstack:env is 'prod', wants 'dev'", "tag Owner is not wanted"]
 
 
 def test_purge_tags_false_keeps_other_tags():
@@ -52,7 +52,7 @@ def test_a_value_not_read_is_not_taken_as_equal():
 def test_without_overwrite_only_restore_rotation_and_tags_count():
     # secretsmanager_secret with overwrite=false never updates description, KMS key or value.
     current = secret(value_matches=None, description="by hand", tags=dict(TAGS, Owner="me"))
-    assert secrets_drift(read(current), [dict(WANTED, overwrite=False)])["s-dev/backend/uri"] == ["tag Owner (not wanted)"]
+    assert secrets_drift(read(current), [dict(WANTED, overwrite=False)])["s-dev/backend/uri"] == ["tag Owner is not wanted"]
     current = secret(deleted=True, rotation_enabled=True, value_matches=None)
     assert secrets_drift(read(current), [dict(WANTED, overwrite=False)])["s-dev/backend/uri"] == ["scheduled for deletion", "rotation"]
 
