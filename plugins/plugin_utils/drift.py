@@ -5,7 +5,8 @@
 
 Each filter says whether an amazon.aws/community.aws module would change a resource, so each must
 compare tags and JSON policy documents exactly as those modules do. That comparison lives here once:
-the modules all use amazon.aws's compare_aws_tags, and take policies either as JSON text or as data.
+the modules all use amazon.aws's compare_aws_tags (through module_utils/aws_common.tag_diff, which the
+collection's own modules use too), and take policies either as JSON text or as data.
 Controller-side code (plugin_utils, not module_utils): it runs inside filters and raises their error.
 """
 
@@ -19,7 +20,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import foreign_tags, tag_diff
 
 
 def json_document(value, what):
@@ -43,9 +44,9 @@ def tag_differences(current, wanted, purge=True):
     aws:* tags are never purged. Tag values are not secret, so the lines show them."""
     if wanted is None:
         return []
-    current = dict((to_text(k), to_text(v)) for k, v in (current or {}).items())
-    wanted = dict((to_text(k), to_text(v)) for k, v in wanted.items() if not to_text(k).startswith("aws:"))
-    to_set, to_remove = compare_aws_tags(current, wanted, purge_tags=purge)
+    current = _text_tags(current)
+    wanted = dict((k, v) for k, v in _text_tags(wanted).items() if not k.startswith("aws:"))
+    to_set, to_remove = tag_diff(current, wanted, purge)
     out = []
     for key in sorted(to_set):
         if key in current:
@@ -58,5 +59,9 @@ def tag_differences(current, wanted, purge=True):
 
 def tags_carry(tags, wanted):
     """True when `tags` hold every wanted tag with its value (others may be there too)."""
-    tags = dict((to_text(k), to_text(v)) for k, v in (tags or {}).items())
-    return all(tags.get(to_text(k)) == to_text(v) for k, v in (wanted or {}).items())
+    return not foreign_tags(_text_tags(tags), _text_tags(wanted))
+
+
+def _text_tags(tags):
+    """Tags as text, as the modules send them."""
+    return dict((to_text(k), to_text(v)) for k, v in (tags or {}).items())
