@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: ecs_webstack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Plumbing every AWS module of the collection shares: the one error tuple and tag diffing."""
+"""Plumbing every AWS module of the collection shares: the one client (retry policy), the one error
+tuple and tag diffing."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,10 +12,46 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+import os
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
 try:
     import botocore
+    from botocore.config import Config
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
+
+# What a busy account answers to a caller that goes too fast, per protocol: JSON services (ECS, ECR,
+# Cloud Map, Secrets Manager, Logs, Application Auto Scaling) say ThrottlingException, EC2
+# RequestLimitExceeded, query services (IAM, ElastiCache, ELBv2) Throttling, Lambda
+# TooManyRequestsException. amazon.aws's AWSRetry knows all but the first.
+THROTTLING_CODES = ("ThrottlingException", "ThrottledException", "RequestThrottledException",
+                    "TooManyRequestsException", "RequestLimitExceeded", "Throttling", "PriorRequestNotComplete")
+# botocore retries every request (paginators' pages included) in standard mode. Its default of 3
+# attempts gives up on a burst of three throttles in a row, which a busy account routinely sends.
+RETRIES = {"mode": "standard", "total_max_attempts": 10}
+
+
+def retry_config(module):
+    """The botocore retry settings for the module's clients: the user's (aws_config.retries, or
+    AWS_MAX_ATTEMPTS / AWS_RETRY_MODE in the environment) where set, otherwise RETRIES."""
+    if (module.params.get("aws_config") or {}).get("retries"):
+        return None  # AnsibleAWSModule merges aws_config last: the user's choice wins anyway
+    if os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE"):
+        return None
+    return dict(RETRIES)
+
+
+def client(module, service, config=None):
+    """The module's boto3 client for ``service``: requests retried by botocore (standard mode, see
+    RETRIES) and, for calls made with ``aws_retry=True``, by AWSRetry on every throttling code."""
+    retries = retry_config(module)
+    if retries:
+        config = Config(retries=retries).merge(config) if config is not None else Config(retries=retries)
+    extra = {"config": config} if config is not None else {}
+    return module.client(service, retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=list(THROTTLING_CODES)),
+                         **extra)
 
 
 def aws_errors():

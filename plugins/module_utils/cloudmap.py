@@ -18,11 +18,11 @@ import time
 import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 try:
     from botocore.config import Config
@@ -48,10 +48,8 @@ def cloudmap_client(module, discovery=False):
     that does not exist (``data-127.0.0.1``), so host prefix injection is turned off there and
     only there; against AWS the prefix is required.
     """
-    extra = {}
-    if discovery and endpoint_override(module):
-        extra["config"] = Config(inject_host_prefix=False)
-    return module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff(), **extra)
+    config = Config(inject_host_prefix=False) if discovery and endpoint_override(module) else None
+    return aws_client(module, "servicediscovery", config=config)
 
 
 def request_id():

@@ -97,7 +97,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 # Only what a comparison with the inventory needs; alarms and timestamps change on their own.
 POLICY_KEYS = ("PolicyName", "PolicyType", "TargetTrackingScalingPolicyConfiguration", "StepScalingPolicyConfiguration")
@@ -132,7 +132,7 @@ def main():
         scalable_dimension=dict(type="str", default="ecs:service:DesiredCount"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "application-autoscaling")
     target, policies = read_scaling(
         module, client, module.params["service_namespace"], module.params["resource_id"], module.params["scalable_dimension"]
     )

@@ -71,10 +71,10 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import describe_repository
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import registry_args
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 try:
     import botocore
@@ -114,7 +114,7 @@ def main():
         mutually_exclusive=[("source_tag", "manifest")],
         required_one_of=[("source_tag", "manifest")],
     )
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "ecr")
     name = module.params["repository_name"]
     tag = module.params["image_tag"]
     registry_id = module.params["registry_id"]

@@ -50,12 +50,12 @@ tags:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import describe_repository
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import repository_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 try:
     import botocore
@@ -71,7 +71,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "ecr")
     name = module.params["repository_name"]
     repository = describe_repository(module, client, name, module.params["registry_id"])
     if repository is None:

@@ -143,7 +143,6 @@ msg:
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import apply_ecs_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
@@ -152,6 +151,7 @@ from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common i
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import foreign_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tag_diff
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tags_after
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 # API spelling of each managed_scaling suboption.
 SCALING_FIELDS = (
@@ -330,7 +330,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     check_params(module)
     params = module.params
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "ecs")
     current = describe(module, client, params["name"])
     if params["state"] == "absent":
         delete(module, client, current)

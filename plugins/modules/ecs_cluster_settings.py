@@ -95,11 +95,11 @@ cluster:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
 def describe(module, client, name):
@@ -132,7 +132,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "ecs")
     current = describe(module, client, params["cluster"])
     writes = params["container_insights"] is not None or params["tags"] is not None
     if not current:

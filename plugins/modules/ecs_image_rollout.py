@@ -78,10 +78,10 @@ image:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs import registrable
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs import wait_for_rollout
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 try:
     import botocore
@@ -99,7 +99,7 @@ def main():
         wait_timeout=dict(type="int", default=600),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "ecs")
     cluster, name, image = module.params["cluster"], module.params["service"], module.params["image"]
     not_deployed = "Service {0} is not running in cluster {1}: run playbooks/deploy.yml once before image-only updates.".format(name, cluster)
     try:

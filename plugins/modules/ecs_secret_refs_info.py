@@ -82,7 +82,7 @@ checked:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 try:
     import botocore
@@ -124,7 +124,7 @@ def main():
 
     def client(service):
         if service not in clients:
-            clients[service] = module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+            clients[service] = aws_client(module, service)
         return clients[service]
 
     missing, found, checked = [], [], []

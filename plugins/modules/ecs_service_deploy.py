@@ -297,13 +297,13 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs as ecs_utils
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
 def describe(module, client, cluster, name):
@@ -543,7 +543,7 @@ def remove_task_definitions(module, client, family, keep):
 
 def deregister_scalable_target(module, cluster, name):
     """Remove the service's scalable target (kept by Application Auto Scaling after the service goes)."""
-    scaling = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+    scaling = aws_client(module, "application-autoscaling")
     resource = "service/{0}/{1}".format(cluster, name)
     try:
         if not scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"]:
@@ -631,7 +631,7 @@ def main():
         mutually_exclusive=[["launch_type", "capacity_provider_strategy"]],
         required_if=[["state", "present", ["task_definition"]]],
     )
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "ecs")
     params = module.params
     service = describe(module, client, params["cluster"], params["name"])
     if params["state"] == "absent":

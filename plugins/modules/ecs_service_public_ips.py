@@ -102,7 +102,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
 def _eni_of(task):
@@ -195,8 +195,8 @@ def main():
         argument_spec=dict(cluster=dict(type="str", required=True), service=dict(type="str", required=True)),
         supports_check_mode=True,
     )
-    ecs = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
-    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    ecs = aws_client(module, "ecs")
+    ec2 = aws_client(module, "ec2")
     try:
         result = collect(ecs, ec2, module.params["cluster"], module.params["service"])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as err:

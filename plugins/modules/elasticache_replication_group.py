@@ -254,11 +254,11 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import elasticache as ec_utils
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 try:
     import botocore
@@ -283,7 +283,7 @@ def resolve_auth_token(module):
     if params["auth_token"] is not None:
         return params["auth_token"]
     secret_id = params["auth_token_secret_id"]
-    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "secretsmanager")
     try:
         token = client.get_secret_value(SecretId=secret_id, aws_retry=True).get("SecretString")
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
@@ -618,7 +618,7 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[["auth_token", "auth_token_secret_id"]]
     )
-    client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "elasticache")
     group = ec_utils.describe_replication_group(module, client, module.params["replication_group_id"])
     if module.params["state"] == "absent":
         delete(module, client, group)

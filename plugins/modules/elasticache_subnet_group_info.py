@@ -92,9 +92,9 @@ differences:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import elasticache as ec_utils
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
 def differences(current, description, subnets):
@@ -116,7 +116,7 @@ def main():
         subnets=dict(type="list", elements="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "elasticache")
     current = ec_utils.describe_cache_subnet_group(module, client, module.params["name"].lower())
     module.exit_json(
         changed=False,

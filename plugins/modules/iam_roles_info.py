@@ -138,9 +138,9 @@ roles:
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
 def _missing(inline_names):
@@ -201,7 +201,7 @@ def account_of(module, roles):
         if role["exists"]:
             arn = parse_aws_arn(role["arn"])
             return arn["account_id"], arn["partition"]
-    sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
+    sts = aws_client(module, "sts")
     try:
         identity = sts.get_caller_identity()
     except aws_errors() as err:
@@ -222,7 +222,7 @@ def main():
         ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "iam")
     # A role listed twice is read once, with the inline policies of both entries.
     wanted = {}
     for spec in module.params["roles"]:

@@ -121,6 +121,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 # BatchGetSecretValue takes at most 20 secret IDs per call.
 BATCH_SIZE = 20
@@ -211,7 +212,7 @@ def main():
         module.fail_json(msg="name_prefix must not be empty: give the stack's prefix, for example webstack-dev/")
     if outside:
         module.fail_json(msg="compare_values names secrets outside name_prefix {0}: {1}".format(prefix, ", ".join(outside)))
-    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "secretsmanager")
     secrets = read_secrets(module, client, prefix)
     compared = compare_values(module, client, secrets, wanted) if wanted else []
     module.exit_json(changed=False, name_prefix=prefix, secrets=secrets, compared=compared)

@@ -306,7 +306,7 @@ def test_discovery_client_drops_host_prefix_only_with_an_endpoint_override(aws_e
     calls = []
 
     class FakeModule:
-        params = {"endpoint_url": None}
+        params = {"endpoint_url": None, "aws_config": None}
 
         def client(self, service, retry_decorator=None, **extra):
             calls.append((service, extra))
@@ -316,8 +316,8 @@ def test_discovery_client_drops_host_prefix_only_with_an_endpoint_override(aws_e
     cloudmap.cloudmap_client(FakeModule())
     (service, discovery_extra), (_s, plain_extra) = calls
     assert service == "servicediscovery"
-    assert plain_extra == {}
-    if expect_prefix_off:
-        assert discovery_extra["config"].inject_host_prefix is False
-    else:
-        assert discovery_extra == {}
+    # Both clients carry the collection's retry policy; only the discovery one drops the prefix.
+    assert plain_extra["config"].retries == {"mode": "standard", "total_max_attempts": 10}
+    assert plain_extra["config"].inject_host_prefix is not False
+    assert discovery_extra["config"].retries == {"mode": "standard", "total_max_attempts": 10}
+    assert (discovery_extra["config"].inject_host_prefix is False) is expect_prefix_off
