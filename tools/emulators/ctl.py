@@ -7,6 +7,10 @@
     python tools/emulators/ctl.py reset     # empties moto and the Atlas stand-in
 
 Ports: WEBSTACK_MOTO_PORT (default 5055), WEBSTACK_ATLAS_PORT (default 5056).
+Optional: WEBSTACK_FRONT_PORT also starts, after moto, the adversarial AWS front
+(aws_front.py: a proxy before moto that throttles and lags as a busy account does; point the
+clients at it instead of moto). Its faults are set with POST /_front/config, reset resets it
+too, its request log is front-requests.jsonl. Unset, nothing of it runs.
 State (pid files, logs, request logs): WEBSTACK_RUN_DIR (default <repo>/.run).
 Several copies (one per test run) can live side by side with different ports and
 run dirs.
@@ -34,6 +38,7 @@ def settings(env=None):
         "run_dir": run_dir,
         "moto_port": int(env.get("WEBSTACK_MOTO_PORT", "5055")),
         "atlas_port": int(env.get("WEBSTACK_ATLAS_PORT", "5056")),
+        "front_port": int(env["WEBSTACK_FRONT_PORT"]) if env.get("WEBSTACK_FRONT_PORT") else None,
     }
 
 
@@ -54,6 +59,21 @@ def services(cfg):
             "marker": "moto_launcher.py",
         }
     }
+    if cfg.get("front_port"):
+        found["front"] = {
+            "cmd": [
+                sys.executable,
+                os.path.join(HERE, "aws_front.py"),
+                "--port",
+                str(cfg["front_port"]),
+                "--upstream",
+                f"http://127.0.0.1:{cfg['moto_port']}",
+                "--request-log",
+                os.path.join(run_dir, "front-requests.jsonl"),
+            ],
+            "ready": f"http://127.0.0.1:{cfg['front_port']}/_front/health",
+            "marker": "aws_front.py",
+        }
     atlas = os.path.join(HERE, "atlas_standin.py")
     if os.path.exists(atlas):
         found["atlas"] = {
@@ -167,6 +187,13 @@ def reset(cfg):
         urllib.request.Request(f"http://127.0.0.1:{cfg['moto_port']}/moto-api/reset", method="POST"),
         timeout=10,
     ).read()
+    if "front" in services(cfg):
+        urllib.request.urlopen(  # noqa: S310 - loopback only
+            urllib.request.Request(
+                f"http://127.0.0.1:{cfg['front_port']}/_front/reset", data=b"{}", method="POST"
+            ),
+            timeout=10,
+        ).read()
     if "atlas" in services(cfg):
         urllib.request.urlopen(  # noqa: S310 - loopback only
             urllib.request.Request(
