@@ -387,6 +387,7 @@ class Front:
         self.counts = {}  # service -> requests seen
         self.seen = {}  # service -> actions seen
         self.bursts = {}  # (service, action) -> throttles still to give
+        self.released = set()  # (service, action) whose burst just ended: its next attempt passes
 
     def _clear_events(self):
         self.roles = {}  # role name -> monotonic time of its CreateRole
@@ -434,9 +435,18 @@ class Front:
         key = (service, action)
         if self.bursts.get(key):
             self.bursts[key] -= 1
+            if not self.bursts[key]:
+                self.released.add(key)
             return True
+        if key in self.released:
+            # The attempt after a burst gets through, as the SDK's next retry does once the bucket
+            # refills; without this a periodic burst could start again on it and never end.
+            self.released.discard(key)
+            return False
         if (rule["first"] and first_time) or (rule["every"] and count % rule["every"] == 0):
             self.bursts[key] = rule["burst"] - 1
+            if not self.bursts[key]:
+                self.released.add(key)
             return True
         return False
 

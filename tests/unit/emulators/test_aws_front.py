@@ -341,6 +341,21 @@ def test_periodic_burst_throttles_one_action_others_pass(front):
     assert outcomes == ["ThrottlingException", "ok", "ok", "ThrottlingException", "ok", "ThrottlingException", "ok"]
 
 
+def test_a_burst_always_ends_even_where_the_period_is_shorter(front, backoffs):
+    """every <= burst must not throttle one call for ever: the attempt after a burst gets through."""
+    configure(front, {"throttle": {"sts": {"every": 3, "burst": 3}}})
+    sts = client(front, "sts", attempts=10)
+    for _ in range(4):
+        assert sts.get_caller_identity()["Account"]
+    runs = [r["outcome"] for r in records(front)]
+    assert runs.count("forwarded") == 4 and "throttled" in runs
+    longest, current = 0, 0
+    for outcome in runs:
+        current = current + 1 if outcome == "throttled" else 0
+        longest = max(longest, current)
+    assert longest == 3
+
+
 def test_reset_clears_counters_and_log_keeps_config(front):
     cfg = configure(front, {"throttle": {"ecs": {"first": True}}})
     ecs = client(front, "ecs")
