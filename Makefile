@@ -18,8 +18,9 @@ LINK := $(COLLECTIONS_DIR)/ansible_collections/stackops/ecs_webstack
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-# Tests use their own emulator ports and state so they never touch a local deploy.
-TEST_ENV := WEBSTACK_MOTO_PORT=5065 WEBSTACK_ATLAS_PORT=5066 WEBSTACK_RUN_DIR=$(CURDIR)/.run/test
+# Tests use their own emulator ports and state so they never touch a local deploy; the adversarial
+# front (tools/emulators/aws_front.py) stands before their moto for the real-account tier.
+TEST_ENV := WEBSTACK_MOTO_PORT=5065 WEBSTACK_ATLAS_PORT=5066 WEBSTACK_FRONT_PORT=5067 WEBSTACK_RUN_DIR=$(CURDIR)/.run/test
 CTL := $(BIN)/python tools/emulators/ctl.py
 INVENTORY ?= inventories/local
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))

@@ -119,8 +119,8 @@ def _security_group_drift(current_groups, wanted_groups, stale_names, stack_tags
             continue
         group = groups[0]
         found[to_text(wanted.get("key", name))] = group.get("group_id")
-        if to_text(group.get("description")) != to_text(wanted.get("description", group.get("description"))):
-            changes.append("%s has another description" % what)
+        # No description is compared: EC2 cannot change a group's description (ec2_security_group only
+        # warns), so a difference would make every run "drift" without ever converging.
         changes.extend(_tag_difference(what, group.get("tags"), wanted.get("tags")))
         want_in = _wanted_rules(wanted.get("rules"), group_ids)
         have_in = _current_rules(group.get("ip_permissions"))

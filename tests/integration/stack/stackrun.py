@@ -49,11 +49,11 @@ class Emulators:
         )
         return env
 
-    def boto3_session(self):
+    def boto3_session(self, region="us-east-1"):
         import boto3
 
         return boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
         ), "http://127.0.0.1:%d" % self.cfg["moto_port"]
 
     def requests(self, which="moto"):
@@ -95,16 +95,19 @@ def playbook(emulators, name, *args, inventory="inventories/local", timeout=900)
     return Run(proc)
 
 
-def stack_resources(emulators):
-    """Everything in the emulated account that belongs to the stack (by tag or by name)."""
-    session, url = emulators.boto3_session()
+def stack_resources(emulators, stack="webstack", env="local", region="us-east-1", session=None, url=None):
+    """Everything in the account that belongs to the stack (by tag or by name): the emulated one, or
+    the one of ``session`` (``url`` None for a real account)."""
+    if session is None:
+        session, url = emulators.boto3_session(region)
+    prefix = "%s-%s" % (stack, env)
     found = []
     ecr = session.client("ecr", endpoint_url=url)
     for repo in ecr.describe_repositories()["repositories"]:
-        if repo["repositoryName"].startswith("webstack-local/"):
+        if repo["repositoryName"].startswith(prefix + "/"):
             found.append("ecr:" + repo["repositoryName"])
     ec2 = session.client("ec2", endpoint_url=url)
-    filters = [{"Name": "tag:webstack:stack", "Values": ["webstack"]}, {"Name": "tag:webstack:env", "Values": ["local"]}]
+    filters = [{"Name": "tag:webstack:stack", "Values": [stack]}, {"Name": "tag:webstack:env", "Values": [env]}]
     for kind, call, key, ident in (
         ("vpc", ec2.describe_vpcs, "Vpcs", "VpcId"),
         ("subnet", ec2.describe_subnets, "Subnets", "SubnetId"),
@@ -117,57 +120,61 @@ def stack_resources(emulators):
     found += ["nat:" + n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=filters)["NatGateways"]
               if n["State"] not in ("deleted", "deleting")]
     ecs = session.client("ecs", endpoint_url=url)
-    for cluster in ecs.describe_clusters(clusters=["webstack-local"]).get("clusters", []):
+    for cluster in ecs.describe_clusters(clusters=[prefix]).get("clusters", []):
         if cluster["status"] == "ACTIVE":
             found.append("ecs-cluster:" + cluster["clusterName"])
-            for arn in ecs.list_services(cluster="webstack-local").get("serviceArns", []):
+            for arn in ecs.list_services(cluster=prefix).get("serviceArns", []):
                 found.append("ecs-service:" + arn.rsplit("/", 1)[-1])
     # Task definitions carry no tags: the family names carry the stack (webstack-local-backend:3). INACTIVE
     # revisions count too (deregistered, not deleted); DELETE_IN_PROGRESS ones are neither and are gone.
     for status, kind in (("ACTIVE", "task-definition"), ("INACTIVE", "task-definition-inactive")):
         for page in ecs.get_paginator("list_task_definitions").paginate(status=status):
             found += ["%s:%s" % (kind, arn.rsplit("/", 1)[-1]) for arn in page["taskDefinitionArns"]
-                      if arn.rsplit("/", 1)[-1].startswith("webstack-local-")]
+                      if arn.rsplit("/", 1)[-1].startswith(prefix + "-")]
     elasticache = session.client("elasticache", endpoint_url=url)
     found += ["redis:" + g["ReplicationGroupId"] for g in elasticache.describe_replication_groups()["ReplicationGroups"]
-              if g["ReplicationGroupId"].startswith("webstack-local")]
+              if g["ReplicationGroupId"].startswith(prefix)]
     found += ["redis-subnets:" + g["CacheSubnetGroupName"] for g in elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"]
-              if g["CacheSubnetGroupName"].startswith("webstack-local")]
+              if g["CacheSubnetGroupName"].startswith(prefix)]
     cloudmap = session.client("servicediscovery", endpoint_url=url)
-    namespaces = {n["Id"]: n["Name"] for n in cloudmap.list_namespaces()["Namespaces"] if n["Name"].startswith("webstack-local")}
+    namespaces = {n["Id"]: n["Name"] for n in cloudmap.list_namespaces()["Namespaces"] if n["Name"].startswith(prefix)}
     found += ["namespace:" + name for name in namespaces.values()]
     # (ListServices gives no namespace, and moto ignores its NAMESPACE_ID filter: GetService says.)
     services = [cloudmap.get_service(Id=svc["Id"])["Service"] for svc in cloudmap.list_services()["Services"]]
     found += ["cloudmap-service:%s.%s" % (svc["Name"], namespaces[svc["NamespaceId"]]) for svc in services
               if svc.get("NamespaceId") in namespaces]
     logs = session.client("logs", endpoint_url=url)
-    found += ["logs:" + g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if "webstack-local" in g["logGroupName"]]
+    found += ["logs:" + g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if prefix in g["logGroupName"]]
     iam = session.client("iam", endpoint_url=url)
-    found += ["iam-role:" + r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("webstack-local")]
+    found += ["iam-role:" + r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(prefix)]
     autoscaling = session.client("application-autoscaling", endpoint_url=url)
     found += ["scaling:" + t["ResourceId"] for t in autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
-              if "/webstack-local/" in t["ResourceId"]]
+              if "/%s/" % prefix in t["ResourceId"]]
     found += ["scaling-policy:" + p["PolicyName"] for p in autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
-              if "/webstack-local/" in p["ResourceId"]]
+              if "/%s/" % prefix in p["ResourceId"]]
     found += ["instance-profile:" + p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]
-              if p["InstanceProfileName"].startswith("webstack-local")]
+              if p["InstanceProfileName"].startswith(prefix)]
     groups = session.client("autoscaling", endpoint_url=url).describe_auto_scaling_groups()["AutoScalingGroups"]
-    found += ["asg:" + g["AutoScalingGroupName"] for g in groups if g["AutoScalingGroupName"].startswith("webstack-local")]
+    found += ["asg:" + g["AutoScalingGroupName"] for g in groups if g["AutoScalingGroupName"].startswith(prefix)]
     found += ["launch-template:" + t["LaunchTemplateName"] for t in ec2.describe_launch_templates()["LaunchTemplates"]
-              if t["LaunchTemplateName"].startswith("webstack-local")]
+              if t["LaunchTemplateName"].startswith(prefix)]
     found += ["instance:" + i["InstanceId"] for r in ec2.describe_instances(Filters=filters)["Reservations"] for i in r["Instances"]
               if i["State"]["Name"] not in ("terminated", "shutting-down")]
     # (moto cannot list every provider: DescribeCapacityProviders without names is a 500 there.)
-    found += ["capacity-provider:" + p["name"] for p in ecs.describe_capacity_providers(capacityProviders=["webstack-local-ec2"])["capacityProviders"]
+    found += ["capacity-provider:" + p["name"] for p in ecs.describe_capacity_providers(capacityProviders=[prefix + "-ec2"])["capacityProviders"]
               if p.get("status") != "INACTIVE"]
     elb = session.client("elbv2", endpoint_url=url)
     found += ["alb:" + b["LoadBalancerName"] for b in elb.describe_load_balancers()["LoadBalancers"]
-              if b["LoadBalancerName"].startswith("webstack-local")]
+              if b["LoadBalancerName"].startswith(prefix)]
     found += ["target-group:" + g["TargetGroupName"] for g in elb.describe_target_groups()["TargetGroups"]
-              if g["TargetGroupName"].startswith("webstack-local")]
+              if g["TargetGroupName"].startswith(prefix)]
+    # The Atlas sync of task_ips mode: its function and the EventBridge rule that invokes it.
+    functions = session.client("lambda", endpoint_url=url).list_functions()["Functions"]
+    found += ["lambda:" + f["FunctionName"] for f in functions if f["FunctionName"].startswith(prefix)]
+    found += ["rule:" + r["Name"] for r in session.client("events", endpoint_url=url).list_rules(NamePrefix=prefix)["Rules"]]
     sm = session.client("secretsmanager", endpoint_url=url)
     for secret in sm.list_secrets()["SecretList"]:
-        if secret["Name"].startswith("webstack-local/"):
+        if secret["Name"].startswith(prefix + "/"):
             found.append("secret:" + secret["Name"])
     return found
 
