@@ -38,11 +38,6 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
   - ecs_webstack contributors (@stackops)
 """

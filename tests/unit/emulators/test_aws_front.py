@@ -327,7 +327,7 @@ def test_burst_outlasts_default_retries_not_five_attempts(front, backoffs):
 def test_periodic_burst_throttles_one_action_others_pass(front):
     configure(front, {"throttle": {"ecs": {"every": 10, "burst": 3}}})
     ecs = client(front, "ecs")
-    for _ in range(9):
+    for _attempt in range(9):
         ecs.list_clusters()
     calls = [ecs.list_clusters, ecs.list_task_definitions, ecs.list_task_definitions, ecs.list_clusters,
              ecs.list_task_definitions, ecs.list_clusters, ecs.list_clusters]
@@ -345,7 +345,7 @@ def test_a_burst_always_ends_even_where_the_period_is_shorter(front, backoffs):
     """every <= burst must not throttle one call for ever: the attempt after a burst gets through."""
     configure(front, {"throttle": {"sts": {"every": 3, "burst": 3}}})
     sts = client(front, "sts", attempts=10)
-    for _ in range(4):
+    for _attempt in range(4):
         assert sts.get_caller_identity()["Account"]
     runs = [r["outcome"] for r in records(front)]
     assert runs.count("forwarded") == 4 and "throttled" in runs
