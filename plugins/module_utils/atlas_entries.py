@@ -23,6 +23,8 @@ API_FIELD = {"cidr_block": "cidrBlock", "ip_address": "ipAddress", "aws_security
 MAX_COMMENT = 80
 MAX_TEMPORARY = datetime.timedelta(days=7)
 _SG_RE = re.compile(r"^(?:[0-9]{12}/)?sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+# Every IPv4 address as an IPv6 stack writes it (::ffff:a.b.c.d, RFC 4291 section 2.5.5.2).
+_IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 _UTC = datetime.timezone.utc
 
 
@@ -70,6 +72,68 @@ def canonical_network(text, field):
         raise EntryError("%s: %r is not a valid IPv4/IPv6 address or CIDR block (e.g. 203.0.113.0/24)." % (field, text))
     raise EntryError("%s: %s has host bits set; the network is %s. Use that, or ip_address for a single host."
                      % (field, text, corrected))
+
+
+def open_world_network(text):
+    """The network an address or CIDR text admits when that is the whole internet, else None.
+
+    Open means a prefix length of 0 in IPv4 or IPv6 however it is written (``0.0.0.0/0``,
+    `` 0.0.0.0/0 ``, ``0.0.0.0/00``, ``0.0.0.0/0.0.0.0``, ``10.0.0.0/0``, ``::/0``, ``0::0/0``,
+    the full 8-group form), or an IPv6 network that holds every IPv4-mapped address
+    (``::ffff:0.0.0.0/96`` or any shorter prefix containing it: ``::ffff:a.b.c.d`` is how IPv6
+    stacks write an IPv4 peer). Host bits are ignored (strict=False): what counts is what the
+    network admits, not whether it is well written. Text that is no address at all is not open
+    (normalize_entry rejects it).
+    """
+    if text is None or isinstance(text, (bool, dict, list, tuple)):
+        return None
+    text = str(text).strip()
+    if not text:
+        return None
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    if network.prefixlen == 0 or (network.version == 6 and _IPV4_MAPPED.subnet_of(network)):
+        return network
+    return None
+
+
+def is_open_world(entry_or_text):
+    """True when an entry or an address/CIDR text admits the whole internet (see open_world_network).
+
+    ``entry_or_text`` is a text, or an entry as users write it (``cidr_block`` / ``ip_address``) or as
+    Atlas returns it (``cidrBlock`` / ``ipAddress``); every address field of an entry is looked at.
+    """
+    if isinstance(entry_or_text, dict):
+        return bool(open_world_fields(entry_or_text))
+    return open_world_network(entry_or_text) is not None
+
+
+def open_world_fields(entry):
+    """The ``(field, text, network)`` of each address field of ``entry`` that admits the whole internet."""
+    if not isinstance(entry, dict):
+        return []
+    found = []
+    for field in ("cidr_block", "ip_address", "cidrBlock", "ipAddress"):
+        network = open_world_network(entry.get(field))
+        if network is not None:
+            found.append((field, str(entry[field]), network))
+    return found
+
+
+def open_world_entries(entries, name="entries"):
+    """One line per open entry of a list: ``entries[0].cidr_block '0.0.0.0/00' (0.0.0.0/0)``."""
+    lines = []
+    for index, entry in enumerate(entries or []):
+        if not isinstance(entry, dict):
+            network = open_world_network(entry)
+            if network is not None:
+                lines.append("%s[%d] %r (%s)" % (name, index, str(entry), network))
+            continue
+        for field, text, network in open_world_fields(entry):
+            lines.append("%s[%d].%s %r (%s)" % (name, index, field, text, network))
+    return lines
 
 
 def _wire(address):

@@ -92,6 +92,22 @@ options:
       - Seconds to wait for O(wait).
     type: int
     default: 300
+  production:
+    description:
+      - The project serves a production environment. With O(state=present), any entry that admits the
+        whole internet is refused, whatever O(allow_open) says, before any call to Atlas.
+      - Open means a network of prefix length 0 in IPv4 or IPv6 however it is written (C(0.0.0.0/0),
+        C(0.0.0.0/00), C(10.0.0.0/0), C(::/0), C(0::0/0), the full 8-group form), or an IPv6 network holding
+        every IPv4-mapped address (C(::ffff:0.0.0.0/96)), in O(entries[].cidr_block) or O(entries[].ip_address).
+    type: bool
+    default: false
+  allow_open:
+    description:
+      - Consent to an entry that admits the whole internet (see O(production)) outside production. Without it
+        such an entry is refused before any call to Atlas. Ignored when O(production=true), which always refuses.
+      - Removing an open entry (O(state=absent), O(purge)) needs no consent.
+    type: bool
+    default: false
 notes:
   - Supports check mode (no write is sent, the result predicts the list) and diff mode.
   - Atlas does not allow concurrent POSTs to one project; do not run this module in parallel for
@@ -123,6 +139,15 @@ EXAMPLES = r"""
       - cidr_block: 198.51.100.0/24
         comment: support session
         delete_after_date: "{{ '%Y-%m-%dT%H:%M:%SZ' | strftime(now(utc=true).timestamp() + 86400) }}"
+
+- name: Admit the whole internet for a throw-away test project (refused with production=true)
+  stackops.ecs_webstack.atlas_access_list:
+    project_id: "{{ atlas_project_id }}"
+    entries:
+      - cidr_block: 0.0.0.0/0
+        comment: open for a load test
+    allow_open: true
+    production: false
 
 - name: Remove an entry with a service account
   stackops.ecs_webstack.atlas_access_list:
@@ -180,7 +205,9 @@ from ansible_collections.stackops.ecs_webstack.plugins.module_utils.atlas_entrie
     EntryError,
     entry_key,
     entry_value,
+    is_open_world,
     normalize_entries,
+    open_world_entries,
     plan,
     public_view,
 )
@@ -188,6 +215,23 @@ from ansible_collections.stackops.ecs_webstack.plugins.module_utils.atlas_entrie
 
 def _sorted_view(entries):
     return sorted((public_view(e) for e in entries), key=entry_key)
+
+
+def _open_world_refusal(params):
+    """Why the entries may not be added (an entry admitting the whole internet), or None."""
+    if params["state"] != "present":
+        return None
+    found = open_world_entries(params["entries"])
+    if not found:
+        return None
+    if params["production"]:
+        return ("%s admit(s) the whole internet and production is true: open entries are refused in production "
+                "whatever allow_open says. Admit the backend's egress addresses only (a NAT gateway's Elastic IP, the "
+                "tasks' public IPs)." % "; ".join(found))
+    if not params["allow_open"]:
+        return ("%s admit(s) the whole internet: set allow_open: true to confirm (outside production only), or admit "
+                "the backend's egress addresses only." % "; ".join(found))
+    return None
 
 
 def main():
@@ -211,6 +255,8 @@ def main():
         purge_comment_prefix=dict(type="str"),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
+        production=dict(type="bool", default=False),
+        allow_open=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -220,6 +266,11 @@ def main():
     # Everything that can be checked without Atlas is checked before the first call.
     if params["purge_comment_prefix"] and not params["purge"]:
         module.fail_json(msg="purge_comment_prefix only applies with purge=true; set purge: true or drop it.")
+    # An open entry is refused before its spelling is judged: '10.0.0.0/0' would otherwise be told to
+    # drop its host bits and become 0.0.0.0/0.
+    refused = _open_world_refusal(params)
+    if refused:
+        module.fail_json(msg=refused, **result)
     try:
         desired = normalize_entries([dict((k, v) for k, v in e.items() if v is not None) for e in params["entries"]])
     except EntryError as err:
@@ -256,6 +307,11 @@ def main():
                 new_values = [n["value"] for n in change["add"] if n["key"] not in current_keys or n["key"] in replaced_keys]
                 client.wait_access_list_active(project_id, new_values, params["wait_timeout"])
         result["entries"] = [public_view(e) for e in final]
+        lingering = [e for e in result["entries"] if is_open_world(e)] if params["production"] and params["state"] == "present" else []
+        if lingering:
+            module.warn("The access list of production project %s still admits the whole internet through an entry this "
+                        "task did not add: %s. Remove it (purge: true, or state: absent with that entry)." % (
+                            project_id, "; ".join("%s (comment %r)" % (entry_key(e), e.get("comment") or "") for e in lingering)))
     except AtlasError as err:
         fail_from_error(module, err, **result)
     module.exit_json(**result)
