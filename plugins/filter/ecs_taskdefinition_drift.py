@@ -9,7 +9,8 @@
 DescribeTaskDefinition call: the latest ACTIVE revision, keys in snake_case; empty when the family has
 none). ``wanted`` holds what the role passes to community.aws.ecs_taskdefinition: ``container`` (the
 one container definition, API camelCase), ``launch_type``, ``network_mode``, ``cpu``, ``memory``,
-``task_role_arn`` and ``execution_role_arn``.
+``task_role_arn``, ``execution_role_arn`` and ``runtime_platform`` (API camelCase, ``cpuArchitecture`` and
+``operatingSystemFamily``; compared only when given).
 
 Why: community.aws.ecs_taskdefinition lists every ACTIVE revision of the family and describes each
 one (1 + N reads per service on every run, N growing with each deployment) to find any revision that
@@ -18,8 +19,8 @@ matches. The role reads the latest revision alone and runs ecs_taskdefinition on
 The comparison covers what ecs_taskdefinition compares - the task role, the launch type among the
 required compatibilities, no volumes, and each key of the container (a key it was not given must be
 empty in AWS's answer, ``essential: true`` excepted) - and what it does not, which the role's
-definition-hash label otherwise stands for: the execution role, the network mode, cpu and memory,
-and list values element by element (ecs_taskdefinition accepts any list of the same length; a
+definition-hash label otherwise stands for: the execution role, the network mode, cpu and memory, the
+runtime platform (an ARM64 image on an X86_64 revision never starts), and list values element by element (ecs_taskdefinition accepts any list of the same length; a
 revision copied by hand keeps the hash label while its environment or image changes). Port mappings
 without a protocol mean tcp, as in ecs_taskdefinition. Anything not proven equal is a difference: a
 false difference costs one new revision, a false match would leave the service on the wrong one.
@@ -61,6 +62,13 @@ def _same(key, wanted, current):
     return wanted == current
 
 
+def _runtime_platform(value):
+    """``LINUX/ARM64`` from a runtimePlatform in either case style ('' when there is none)."""
+    value = camel_dict_to_snake_dict(value or {})
+    parts = [value.get("operating_system_family") or "", value.get("cpu_architecture") or ""]
+    return "/".join(parts) if any(parts) else ""
+
+
 def _container_changes(wanted, current):
     changed = [key for key, value in wanted.items() if not _same(key, value, current.get(key))]
     changed += [
@@ -88,6 +96,10 @@ def ecs_taskdefinition_drift(taskdef_info, wanted):
     for key in ("cpu", "memory"):
         if str(current.get(key) or "") != str(wanted.get(key) or ""):
             out.append("%s: %s %s, wanted %s" % (where, key, current.get(key) or "none", wanted.get(key)))
+    if "runtime_platform" in wanted:
+        have, want = _runtime_platform(current.get("runtime_platform")), _runtime_platform(wanted["runtime_platform"])
+        if have != want:
+            out.append("%s: runtime platform %s, wanted %s" % (where, have or "none", want or "none"))
     if wanted.get("launch_type") and wanted["launch_type"] not in (current.get("requires_compatibilities") or []):
         out.append("%s: requires %s, wanted %s" % (
             where, ",".join(current.get("requires_compatibilities") or []) or "none", wanted["launch_type"]))

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import hashlib
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -89,3 +90,121 @@ def registry_login(module, client, registry_id=None):
     username, password = base64.b64decode(data["authorizationToken"]).decode("utf-8").split(":", 1)
     module.no_log_values.add(password)
     return dict(endpoint=data["proxyEndpoint"], username=username, password=password)
+
+
+# What an image's manifest can be (OCI image spec, Docker Registry HTTP API V2 "Image Manifest V2, Schema 2").
+MANIFEST_LIST_TYPES = (
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+)
+IMAGE_MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+)
+# BatchGetImage answers with the manifest as stored only when its type is accepted; a multi-arch tag
+# is an index, so every type is accepted.
+ACCEPTED_MEDIA_TYPES = list(MANIFEST_LIST_TYPES + IMAGE_MANIFEST_TYPES + ("application/vnd.docker.distribution.manifest.v1+json",))
+# GOARCH (what images state) -> ECS runtimePlatform.cpuArchitecture. Other architectures cannot run on ECS.
+ECS_CPU_ARCHITECTURES = {"amd64": "X86_64", "arm64": "ARM64"}
+# A config blob is a few KiB; anything far larger is not one.
+CONFIG_BLOB_LIMIT = 4 * 1024 * 1024
+
+
+def get_image_manifest(module, client, name, tag, registry_id=None):
+    """(image, denied): BatchGetImage's answer for one tag (``imageId`` with the digest, ``imageManifest``,
+    ``imageManifestMediaType``), None when the tag is not in the repository. ``denied`` is the error
+    code when the caller may not read manifests (then the caller falls back to DescribeImages)."""
+    try:
+        found = client.batch_get_image(
+            repositoryName=name, imageIds=[{"imageTag": tag}], acceptedMediaTypes=ACCEPTED_MEDIA_TYPES,
+            **registry_args(registry_id)
+        )
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        return None, None
+    except is_boto3_error_code(["AccessDeniedException", "AccessDenied"]) as err:  # pylint: disable=duplicate-except
+        return None, err.response["Error"]["Code"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read tag {0} of ECR repository {1}".format(tag, name))
+    images = found.get("images") or []
+    return (images[0] if images else None), None
+
+
+def _platform(spec):
+    """One platform as the registry states it, with the ECS name of its architecture (None: not one ECS runs)."""
+    arch, system = spec.get("architecture") or "", spec.get("os") or ""
+    return dict(
+        os=system,
+        architecture=arch,
+        variant=spec.get("variant") or "",
+        cpu_architecture=ECS_CPU_ARCHITECTURES.get(arch) if system == "linux" else None,
+    )
+
+
+def fetch_blob(url, limit=CONFIG_BLOB_LIMIT):
+    """GET a pre-signed layer URL (GetDownloadUrlForLayer's answer); at most ``limit`` bytes."""
+    from ansible.module_utils.urls import open_url
+
+    response = open_url(url, method="GET", timeout=30, follow_redirects="all")
+    try:
+        return response.read(limit + 1)
+    finally:
+        response.close()
+
+
+def image_platforms(client, name, image, registry_id=None, fetch=None):
+    """What the registry states about the platforms an image runs on: (platforms, source, note).
+
+    ``image`` is BatchGetImage's answer for one tag. An image index / manifest list names a platform for
+    each manifest (``source`` "index"); a single image manifest says nothing itself, its config blob does
+    (``source`` "config": GetDownloadUrlForLayer for the config digest, then a GET of that URL, checked
+    against the digest). ``platforms`` is None when the registry does not say or cannot be asked (no
+    permission, a gap of the API); ``note`` then says why. Never fails the module.
+    """
+    try:
+        manifest = json.loads(image.get("imageManifest") or "")
+    except ValueError:
+        return None, "", "the manifest is not JSON"
+    media_type = image.get("imageManifestMediaType") or manifest.get("mediaType") or ""
+    if media_type in MANIFEST_LIST_TYPES or (not media_type and "manifests" in manifest):
+        platforms = []
+        for entry in manifest.get("manifests") or []:
+            annotations = entry.get("annotations") or {}
+            if annotations.get("vnd.docker.reference.type") == "attestation-manifest":
+                continue  # build provenance / SBOM (docker buildx), not an image
+            spec = entry.get("platform") or {}
+            if not spec.get("architecture") or not spec.get("os"):
+                # An index entry without a platform may be any platform: the index does not say.
+                return None, "index", "manifest {0} of the index names no platform".format(entry.get("digest", "?"))
+            platforms.append(_platform(spec))
+        if not platforms:
+            return None, "index", "the index lists no image manifest"
+        return platforms, "index", ""
+    if media_type not in IMAGE_MANIFEST_TYPES:
+        return None, "", "manifest type {0} states no platform".format(media_type or "unknown")
+    digest = (manifest.get("config") or {}).get("digest") or ""
+    if not digest:
+        return None, "config", "the manifest names no config blob"
+    try:
+        url = client.get_download_url_for_layer(repositoryName=name, layerDigest=digest, **registry_args(registry_id))["downloadUrl"]
+    except botocore.exceptions.ClientError as err:
+        error = err.response.get("Error") or {}
+        return None, "config", "GetDownloadUrlForLayer for config {0}: {1}".format(
+            digest, error.get("Code") or err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "error"))
+    except botocore.exceptions.BotoCoreError as err:
+        return None, "config", "GetDownloadUrlForLayer for config {0}: {1}".format(digest, err)
+    try:
+        body = (fetch or fetch_blob)(url)
+    except Exception as err:  # pylint: disable=broad-except  # any network error: the registry did not say
+        return None, "config", "could not download config {0}: {1}".format(digest, err)
+    if len(body) > CONFIG_BLOB_LIMIT:
+        return None, "config", "config {0} is larger than {1} bytes".format(digest, CONFIG_BLOB_LIMIT)
+    algorithm, _sep, expected = digest.partition(":")
+    if algorithm == "sha256" and hashlib.sha256(body).hexdigest() != expected:
+        return None, "config", "the downloaded config does not match its digest {0}".format(digest)
+    try:
+        config = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None, "config", "config {0} is not JSON".format(digest)
+    if not config.get("architecture") or not config.get("os"):
+        return None, "config", "config {0} names no architecture and os".format(digest)
+    return [_platform(config)], "config", ""

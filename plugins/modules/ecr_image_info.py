@@ -19,6 +19,9 @@ description:
     names the inventory variable; a repository that does not exist yet is reported, not an error.
   - Written because neither amazon.aws nor community.aws has a module that reads ECR images
     (C(community.aws.ecs_ecr) manages repositories only).
+  - With I(include_platforms=true), also says which platforms (os/architecture) each image is built for,
+    as far as the registry states it, so that a role can refuse an image that cannot run on the
+    task definition's CPU architecture before anything changes.
 options:
   repository_name:
     description: Name of the repository, for example C(webstack-dev/backend).
@@ -42,6 +45,18 @@ options:
     default: false
   include_repository_policy:
     description: With I(include_settings=true), also read the repository's access policy.
+    type: bool
+    default: false
+  include_platforms:
+    description:
+      - Read each tag's manifest (C(BatchGetImage) instead of C(DescribeImages), the same one read per tag)
+        and return the platforms the registry states for it (C(images[].platforms)).
+      - An image index or manifest list names the platform of each of its manifests. A single image manifest
+        does not; its config blob does, so it is fetched (C(GetDownloadUrlForLayer) for the config digest,
+        then a GET of that URL, checked against the digest). When that is not possible (no
+        C(ecr:GetDownloadUrlForLayer) or C(ecr:BatchGetImage) permission, a network error) the platforms are
+        reported unknown (C(platforms_known=false) with C(platforms_note)); the module does not fail.
+      - C(pushed_at) is not returned then (BatchGetImage does not report it).
     type: bool
     default: false
   include_auth_token:
@@ -100,8 +115,40 @@ images:
       description: C(repository_uri@digest), what a task definition should run.
       type: str
     pushed_at:
-      description: When the image was pushed (ISO 8601).
+      description: When the image was pushed (ISO 8601); empty with I(include_platforms=true).
       type: str
+    manifest_media_type:
+      description: Media type of the tag's manifest (an image manifest, or an image index / manifest list for a
+        multi-platform image).
+      type: str
+      returned: with I(include_platforms=true)
+    platforms:
+      description:
+        - The platforms the registry states the image runs on; empty when C(platforms_known) is false.
+        - C(cpu_architecture) is the ECS name of the architecture (C(amd64) is C(X86_64), C(arm64) is C(ARM64)),
+          null for an architecture or os ECS does not run.
+      type: list
+      elements: dict
+      returned: with I(include_platforms=true)
+      sample: [{os: linux, architecture: arm64, variant: v8, cpu_architecture: ARM64}]
+    platforms_known:
+      description: Whether the registry stated the platforms (false for an index entry without a platform or
+        a config blob that could not be read).
+      type: bool
+      returned: with I(include_platforms=true)
+    platforms_from:
+      description: C(index) (the image index / manifest list), C(config) (the image's config blob) or empty.
+      type: str
+      returned: with I(include_platforms=true)
+    platforms_note:
+      description: Why the platforms are unknown (empty when known).
+      type: str
+      returned: with I(include_platforms=true)
+    cpu_architectures:
+      description: The ECS CPU architectures among the image's linux platforms (C(X86_64), C(ARM64)), sorted.
+      type: list
+      elements: str
+      returned: with I(include_platforms=true)
 missing_tags:
   description: Requested tags that are not in the repository (all of them when it does not exist).
   returned: always
@@ -149,13 +196,15 @@ registry_login:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import describe_repository
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import find_image_by_tag
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import get_image_manifest
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import image_platforms
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import registry_login
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import repository_policy_text
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import repository_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
 def main():
@@ -165,10 +214,11 @@ def main():
         registry_id=dict(type="str"),
         include_settings=dict(type="bool", default=False),
         include_repository_policy=dict(type="bool", default=False),
+        include_platforms=dict(type="bool", default=False),
         include_auth_token=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_client(module, "ecr")
     name = module.params["repository_name"]
     registry_id = module.params["registry_id"]
     result = dict(
@@ -207,21 +257,53 @@ def main():
         if module.params["include_repository_policy"]:
             result["settings"]["repository_policy"] = repository_policy_text(module, client, name, "repository", registry_id)
     for tag in module.params["image_tags"]:
-        image = find_image_by_tag(module, client, name, tag, registry_id)
-        if image is None:
+        entry, denied = _platform_entry(module, client, name, tag, registry_id) if module.params["include_platforms"] else (None, "")
+        if entry is None and denied is not None:
+            entry = _described_entry(module, client, name, tag, registry_id, denied)
+        if entry is None:
             result["missing_tags"].append(tag)
             continue
-        pushed_at = image.get("imagePushedAt")
-        result["images"].append(
-            dict(
-                tag=tag,
-                digest=image["imageDigest"],
-                image_uri="{0}@{1}".format(repository["repositoryUri"], image["imageDigest"]),
-                pushed_at=pushed_at.isoformat() if hasattr(pushed_at, "isoformat") else str(pushed_at or ""),
-            )
-        )
-        result["digests"][tag] = image["imageDigest"]
+        entry["image_uri"] = "{0}@{1}".format(repository["repositoryUri"], entry["digest"])
+        result["images"].append(entry)
+        result["digests"][tag] = entry["digest"]
     module.exit_json(**result)
+
+
+def _described_entry(module, client, name, tag, registry_id, denied=""):
+    """The tag as DescribeImages reports it, None when it is not in the repository (``denied``: the error
+    BatchGetImage answered, with include_platforms)."""
+    image = find_image_by_tag(module, client, name, tag, registry_id)
+    if image is None:
+        return None
+    pushed_at = image.get("imagePushedAt")
+    entry = dict(tag=tag, digest=image["imageDigest"],
+                 pushed_at=pushed_at.isoformat() if hasattr(pushed_at, "isoformat") else str(pushed_at or ""))
+    if module.params["include_platforms"]:
+        # Only when BatchGetImage was refused: the digest is known, the platforms are not.
+        entry.update(manifest_media_type=image.get("imageManifestMediaType", ""), platforms=[], platforms_known=False,
+                     platforms_from="", platforms_note="BatchGetImage: {0}".format(denied), cpu_architectures=[])
+    return entry
+
+
+def _platform_entry(module, client, name, tag, registry_id):
+    """(entry, denied): the tag read with its manifest (BatchGetImage) and the platforms the registry states.
+    (None, None) when the tag is not there; (None, error code) when manifests may not be read, so that
+    DescribeImages answers instead."""
+    image, denied = get_image_manifest(module, client, name, tag, registry_id)
+    if image is None:
+        return None, denied
+    platforms, source, note = image_platforms(client, name, image, registry_id)
+    return dict(
+        tag=tag,
+        digest=image["imageId"]["imageDigest"],
+        pushed_at="",
+        manifest_media_type=image.get("imageManifestMediaType", ""),
+        platforms=platforms or [],
+        platforms_known=platforms is not None,
+        platforms_from=source,
+        platforms_note=note,
+        cpu_architectures=sorted(set(p["cpu_architecture"] for p in platforms or [] if p["cpu_architecture"])),
+    ), None
 
 
 if __name__ == "__main__":

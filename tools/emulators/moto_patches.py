@@ -754,6 +754,60 @@ def _ecs_deleted_task_definition_revisions_not_reused():
     models.EC2ContainerServiceBackend._get_last_task_definition_revision_id = _get_last_task_definition_revision_id
 
 
+@patch(
+    "ecr-image-index-digest",
+    "An image's digest is the sha256 of its manifest as pushed (OCI distribution spec, content digests; ECR "
+    "PutImage returns it as imageId.imageDigest); moto gives a manifest without layers (an image index or "
+    "manifest list, a multi-platform image) one of 101 random digests, so two indexes in a repository may share "
+    "a digest and a task definition pinned by digest may run the other one.",
+)
+def _ecr_image_index_digest():
+    import hashlib
+    import json
+
+    from moto.ecr import models
+
+    original = models.Image._create_digest
+
+    def _create_digest(self):
+        if "layers" in json.loads(self.image_manifest):
+            return original(self)  # moto's digest for image manifests is left as it is
+        self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode("utf-8")).hexdigest()
+
+    models.Image._create_digest = _create_digest
+
+
+@patch(
+    "ecr-get-download-url-for-layer-not-found",
+    "ECR GetDownloadUrlForLayer answers LayersNotFoundException for a digest that is not a layer of the "
+    "repository (ECR API reference, GetDownloadUrlForLayer errors); moto raises NotImplementedError for every "
+    "call, an HTTP 500 that clients retry up to their attempt limit. moto keeps no layer bytes, so for a layer "
+    "uploaded through InitiateLayerUpload it still has no download URL (NotImplementedError, as before).",
+)
+def _ecr_get_download_url_for_layer_not_found():
+    from moto.core.exceptions import ServiceException
+    from moto.ecr import responses
+
+    class LayersNotFoundException(ServiceException):
+        code = "LayersNotFoundException"
+
+    # moto finds an error's service model through the exception's module name.
+    LayersNotFoundException.__module__ = "moto.ecr.exceptions"
+
+    original = responses.ECRResponse.get_download_url_for_layer
+
+    def get_download_url_for_layer(self):
+        repository = self.ecr_backend._get_repository(self._get_param("repositoryName"), self._get_param("registryId"))
+        digest = self._get_param("layerDigest")
+        if digest not in repository.layers:
+            raise LayersNotFoundException(
+                f"The specified layers could not be found, or the specified layer is not valid for this repository: {digest}"
+            )
+        return original(self)
+
+    responses.ECRResponse.get_download_url_for_layer = get_download_url_for_layer
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED

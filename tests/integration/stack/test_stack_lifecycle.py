@@ -100,7 +100,8 @@ def test_image_only_update_touches_only_the_service(emulators, deployed):
     ecr = session.client("ecr", endpoint_url=url)
     manifest = json.loads(ecr.batch_get_image(repositoryName="webstack-local/backend",
                                               imageIds=[{"imageTag": "local-0001"}])["images"][0]["imageManifest"])
-    manifest["layers"][0]["digest"] = "sha256:" + "d" * 64
+    # The seed is an image index (linux/amd64 and linux/arm64): another manifest in it makes another image.
+    (manifest.get("layers") or manifest["manifests"])[0]["digest"] = "sha256:" + "d" * 64
     ecr.put_image(repositoryName="webstack-local/backend", imageManifest=json.dumps(manifest), imageTag="local-0002")
     new_digest = ecr.describe_images(repositoryName="webstack-local/backend",
                                      imageIds=[{"imageTag": "local-0002"}])["imageDetails"][0]["imageDigest"]

@@ -100,3 +100,45 @@ def test_a_definition_registered_in_moto_round_trips(aws_env):
         )
         described = ecs.describe_task_definition(taskDefinition="app")["taskDefinition"]
     assert ecs_taskdefinition_drift(camel_dict_to_snake_dict(described), WANTED) == []
+
+
+PLATFORM = {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"}
+
+
+def test_the_same_runtime_platform_is_no_drift():
+    assert ecs_taskdefinition_drift(_described(), dict(WANTED, runtime_platform=PLATFORM)) == []
+
+
+@pytest.mark.parametrize("described, wanted, expected", [
+    # The inventory switched to Graviton: the X86_64 revision must be replaced.
+    (PLATFORM, dict(PLATFORM, cpuArchitecture="ARM64"), "runtime platform LINUX/X86_64, wanted LINUX/ARM64"),
+    # Someone registered an ARM64 revision by hand.
+    (dict(PLATFORM, cpuArchitecture="ARM64"), PLATFORM, "runtime platform LINUX/ARM64, wanted LINUX/X86_64"),
+    # A revision without runtimePlatform runs wherever ECS places it: not proven equal.
+    (None, PLATFORM, "runtime platform none, wanted LINUX/X86_64"),
+])
+def test_a_changed_architecture_is_drift(described, wanted, expected):
+    changes = {"runtimePlatform": described} if described else {}
+    current = _described(**changes)
+    if not described:
+        current.pop("runtime_platform")
+    drift = ecs_taskdefinition_drift(current, dict(WANTED, runtime_platform=wanted))
+    assert drift == ["revision 3: " + expected], drift
+
+
+def test_without_a_wanted_runtime_platform_it_is_not_compared():
+    assert ecs_taskdefinition_drift(_described(runtimePlatform=dict(PLATFORM, cpuArchitecture="ARM64")), WANTED) == []
+
+
+def test_an_arm64_definition_registered_in_moto_round_trips(aws_env):
+    arm = dict(PLATFORM, cpuArchitecture="ARM64")
+    with mock_aws():
+        ecs = boto3.client("ecs")
+        ecs.register_task_definition(
+            family="app", taskRoleArn=ROLE + "task", executionRoleArn=ROLE + "exec", networkMode="awsvpc",
+            containerDefinitions=[CONTAINER], requiresCompatibilities=["FARGATE"], cpu="256", memory="512", runtimePlatform=arm,
+        )
+        described = camel_dict_to_snake_dict(ecs.describe_task_definition(taskDefinition="app")["taskDefinition"])
+    assert ecs_taskdefinition_drift(described, dict(WANTED, runtime_platform=arm)) == []
+    assert ecs_taskdefinition_drift(described, dict(WANTED, runtime_platform=PLATFORM)) == [
+        "revision 1: runtime platform LINUX/ARM64, wanted LINUX/X86_64"]

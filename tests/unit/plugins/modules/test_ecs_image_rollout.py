@@ -131,3 +131,24 @@ def test_rollout_that_never_finishes_times_out():
     with stub, pytest.raises(_Failed) as failure:
         ecs_rollout.wait_for_rollout(_Module(), client, "stack", "backend", "td:2", timeout=0, delay=0, sleep=lambda _s: None)
     assert failure.value.args[0]["rollout"] == "in_progress"
+
+
+def test_the_new_revision_keeps_the_runtime_platform(ecs, run_module):
+    """update_image.yml on a Graviton service: the revision that changes the image stays ARM64 (a copy without
+    runtimePlatform would run on Fargate's default X86_64, where the arm64 image cannot start)."""
+    arm = {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    td = ecs.register_task_definition(
+        family="stack-frontend", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        runtimePlatform=arm,
+        containerDefinitions=[{"name": "frontend", "image": OLD, "memory": 512, "essential": True,
+                               "healthCheck": {"command": ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1/healthz || exit 1"],
+                                               "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 15}}],
+    )["taskDefinition"]
+    ecs.create_service(cluster="stack", serviceName="frontend", taskDefinition=td["taskDefinitionArn"], desiredCount=0)
+    result, failed = run_module(ecs_image_rollout.main, {"cluster": "stack", "service": "frontend", "image": NEW})
+    assert not failed, result
+    described = ecs.describe_task_definition(taskDefinition=result["task_definition_arn"])["taskDefinition"]
+    assert described["revision"] == 2 and described["containerDefinitions"][0]["image"] == NEW
+    assert described["runtimePlatform"] == arm
+    assert described["containerDefinitions"][0]["healthCheck"] == td["containerDefinitions"][0]["healthCheck"]
+    assert described["cpu"] == "256" and described["requiresCompatibilities"] == ["FARGATE"]
