@@ -182,25 +182,18 @@ def status(cfg):
     return running
 
 
-def reset(cfg):
+def _post(url, body=None):
     urllib.request.urlopen(  # noqa: S310 - loopback only
-        urllib.request.Request(f"http://127.0.0.1:{cfg['moto_port']}/moto-api/reset", method="POST"),
-        timeout=10,
+        urllib.request.Request(url, data=body, method="POST"), timeout=10
     ).read()
+
+
+def reset(cfg):
+    _post(f"http://127.0.0.1:{cfg['moto_port']}/moto-api/reset")
     if "front" in services(cfg):
-        urllib.request.urlopen(  # noqa: S310 - loopback only
-            urllib.request.Request(
-                f"http://127.0.0.1:{cfg['front_port']}/_front/reset", data=b"{}", method="POST"
-            ),
-            timeout=10,
-        ).read()
+        _post(f"http://127.0.0.1:{cfg['front_port']}/_front/reset", b"{}")
     if "atlas" in services(cfg):
-        urllib.request.urlopen(  # noqa: S310 - loopback only
-            urllib.request.Request(
-                f"http://127.0.0.1:{cfg['atlas_port']}/_standin/reset", data=b"{}", method="POST"
-            ),
-            timeout=10,
-        ).read()
+        _post(f"http://127.0.0.1:{cfg['atlas_port']}/_standin/reset", b"{}")
     for log in ("moto-requests.jsonl", "atlas-requests.jsonl"):
         try:
             os.unlink(os.path.join(cfg["run_dir"], log))
