@@ -20,9 +20,9 @@ The comparison covers what ecs_taskdefinition compares - the task role, the laun
 required compatibilities, no volumes, and each key of the container (a key it was not given must be
 empty in AWS's answer, ``essential: true`` excepted) - and what it does not, which the role's
 definition-hash label otherwise stands for: the execution role, the network mode, cpu and memory, the
-runtime platform (an ARM64 image on an X86_64 revision never starts), and list values element by element (ecs_taskdefinition accepts any list of the same length; a
-revision copied by hand keeps the hash label while its environment or image changes). Port mappings
-without a protocol mean tcp, as in ecs_taskdefinition. Anything not proven equal is a difference: a
+runtime platform (an ARM64 image on an X86_64 revision never starts), and list values element by element
+(ecs_taskdefinition accepts any list of the same length; a revision copied by hand keeps the hash label
+while its environment or image changes). Port mappings without a protocol mean tcp, as in ecs_taskdefinition. Anything not proven equal is a difference: a
 false difference costs one new revision, a false match would leave the service on the wrong one.
 """
 

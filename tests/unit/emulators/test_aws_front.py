@@ -35,8 +35,8 @@ import ctl  # noqa: E402
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 WINDOW = 0.4  # seconds of the consistency windows under test
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                             "Principal": {"Service": "lambda.amazonaws.com"}}]})
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]})
 
 
 def _free_port():
