@@ -10,6 +10,9 @@ import pytest
 
 from ..stack.stackrun import REPO, Emulators, Run, stack_resources
 
+# One xdist worker runs this file in order: its tests share module- and session-scoped setup.
+pytestmark = pytest.mark.xdist_group("collection")
+
 BIN = os.path.dirname(sys.executable)
 
 
@@ -46,7 +49,7 @@ def test_tarball_holds_the_collection_and_no_dev_files(installed):
     for wanted in ("MANIFEST.json", "playbooks/deploy.yml", "playbooks/destroy.yml", "playbooks/status.yml",
                    "roles/ecr/meta/argument_specs.yml", "plugins/modules/ecr_image_info.py", "meta/runtime.yml"):
         assert (base / wanted).exists(), wanted
-    for unwanted in (".venv", ".git", "tools", "molecule", ".run"):
+    for unwanted in (".venv", ".git", "tools", "molecule", ".run", "sample_app"):
         assert not (base / unwanted).exists(), unwanted
 
 
