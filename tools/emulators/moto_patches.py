@@ -11,6 +11,8 @@ request. ``apply()`` is idempotent.
 
 from __future__ import annotations
 
+import os
+
 _APPLIED = False
 
 # Each entry: (name, AWS behaviour modelled, function that installs the patch).
@@ -180,7 +182,9 @@ def _ecs_create_service_keeps_settings():
     "running) and deregistered when they stop (ECS developer guide, service discovery). moto starts no tasks "
     "(runningCount 0 unless the global MOTO_ECS_SERVICE_RUNNING, which cannot follow each service's count or a "
     "scale to 0) and registers nothing. Here every service settles at once: running = desired, one COMPLETED "
-    "PRIMARY deployment of the current task definition, and its Cloud Map instances follow the count.",
+    "PRIMARY deployment of the current task definition, and its Cloud Map instances follow the count "
+    "(WEBSTACK_ECS_TASKS=instant, the default). With WEBSTACK_ECS_TASKS=containers nothing settles here: "
+    "ecs_tasks.py runs every task as a container and reports what runs.",
 )
 def _ecs_service_tasks_follow_desired():
     import ipaddress
@@ -263,6 +267,12 @@ def _ecs_service_tasks_follow_desired():
     original_update = models.EC2ContainerServiceBackend.update_service
     original_delete = models.EC2ContainerServiceBackend.delete_service
 
+    if os.environ.get("WEBSTACK_ECS_TASKS", "instant").strip().lower() == "containers":
+        import ecs_tasks  # tools/emulators/ecs_tasks.py (its directory is on sys.path wherever patches apply)
+
+        _containers_mode_scheduling(models, ecs_tasks, original_create, original_update)
+        return
+
     def create_service(self, *args, **kwargs):
         return _settle(original_create(self, *args, **kwargs))
 
@@ -277,6 +287,73 @@ def _ecs_service_tasks_follow_desired():
     models.EC2ContainerServiceBackend.create_service = create_service
     models.EC2ContainerServiceBackend.update_service = update_service
     models.EC2ContainerServiceBackend.delete_service = delete_service
+
+
+def _containers_mode_scheduling(models, ecs_tasks, original_create, original_update):
+    """WEBSTACK_ECS_TASKS=containers: nothing settles here, ecs_tasks.py's scheduler runs the tasks.
+
+    CreateService and UpdateService only start a deployment, as on AWS (UpdateService: "a new deployment is
+    started"; the previous ones stay ACTIVE while their tasks drain, rolloutState IN_PROGRESS until the new
+    tasks run): the counts stay what really runs (moto would set runningCount = desiredCount), and
+    forceNewDeployment starts a deployment of the same task definition. ListTasks filters by serviceName
+    (the service's tasks have group "service:<name>") and, as the ECS API reference says, lists only tasks
+    with desiredStatus RUNNING unless desiredStatus is given.
+    """
+    import uuid
+
+    from moto.core.utils import utcnow
+
+    def _in_progress(deployment):
+        deployment.update(rolloutState="IN_PROGRESS", runningCount=0, pendingCount=0, failedTasks=0,
+                          rolloutStateReason="ECS deployment %s in progress." % deployment["id"], updatedAt=utcnow())
+
+    def create_service(self, *args, **kwargs):
+        with ecs_tasks.STATE_LOCK:
+            service = original_create(self, *args, **kwargs)
+            service.running_count = 0
+            service.pending_count = 0
+            for deployment in service.deployments[:1]:
+                _in_progress(deployment)
+        return service
+
+    def update_service(self, service_properties):
+        force = bool(service_properties.get("force_new_deployment"))
+        with ecs_tasks.STATE_LOCK:
+            cluster = self._get_cluster(service_properties.get("cluster", "default"))
+            before = self._get_service(cluster.name, service_properties["service"].split("/")[-1])
+            old_deployments = list(before.deployments or [])
+            counts = (before.running_count, before.pending_count)
+            service = original_update(self, dict(service_properties))
+            service.running_count, service.pending_count = counts
+            old_ids = set(d["id"] for d in old_deployments)
+            primary = service.deployments[0] if service.deployments else None
+            if primary is not None and primary["id"] in old_ids and force:
+                primary = dict(primary, id="ecs-svc/%d" % (uuid.uuid4().int % 10**19), createdAt=utcnow(),
+                               taskDefinition=service.task_definition)
+            if primary is not None and primary["id"] not in old_ids:
+                _in_progress(primary)
+                primary["status"] = "PRIMARY"
+                primary["desiredCount"] = service.desired_count
+                for deployment in old_deployments:
+                    deployment["status"] = "ACTIVE"
+                service.deployments = [primary] + old_deployments
+            elif primary is not None:
+                primary["desiredCount"] = service.desired_count
+        return service
+
+    original_list_tasks = models.EC2ContainerServiceBackend.list_tasks
+
+    def list_tasks(self, cluster_str=None, container_instance=None, family=None, started_by=None, service_name=None,
+                   desiredStatus=None):
+        tasks = original_list_tasks(self, cluster_str, container_instance, family, started_by, None,
+                                    desiredStatus or "RUNNING")
+        if service_name:
+            tasks = [t for t in tasks if t.group == "service:%s" % service_name.split("/")[-1]]
+        return tasks
+
+    models.EC2ContainerServiceBackend.create_service = create_service
+    models.EC2ContainerServiceBackend.update_service = update_service
+    models.EC2ContainerServiceBackend.list_tasks = list_tasks
 
 
 @patch(
