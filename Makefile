@@ -21,13 +21,19 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Tests use their own emulator ports and state so they never touch a local deploy; the adversarial
 # front (tools/emulators/aws_front.py) stands before their moto for the real-account tier.
 TEST_ENV := WEBSTACK_MOTO_PORT=5065 WEBSTACK_ATLAS_PORT=5066 WEBSTACK_FRONT_PORT=5067 WEBSTACK_RUN_DIR=$(CURDIR)/.run/test
+# make test runs in parallel lanes, each with emulators of its own (no lane resets another's account):
+# the static checks; the molecule scenarios in MOLECULE_LANES lanes (tools/molecule_lanes.py, ports from
+# 5300); the integration tests in TEST_WORKERS pytest-xdist workers (tests/integration/conftest.py, ports
+# from 5200). A third of the serial time is waiting (emulator windows, rollouts, retry back-off), which the
+# lanes fill; TEST_WORKERS=0 MOLECULE_LANES=1 runs everything one after the other.
+TEST_WORKERS ?= 2
+MOLECULE_LANES ?= 2
 CTL := $(BIN)/python tools/emulators/ctl.py
 INVENTORY ?= inventories/local
-MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
 .PHONY: help venv collection-link emulators-up emulators-down emulators-reset deploy-local \
-        status-local destroy-local test test-unit lint sanity molecule test-integration build \
-        benchmarks clean
+        status-local destroy-local test test-checks images test-unit lint sanity molecule test-integration \
+        build benchmarks clean
 
 help:
 	@echo "make deploy-local   deploy to the local emulators (creates .venv, starts moto + Atlas stand-in)"
@@ -64,11 +70,17 @@ status-local: $(STAMP) collection-link emulators-up
 destroy-local: $(STAMP) collection-link emulators-up
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/destroy.yml -e webstack_destroy_confirm=yes $(ARGS)
 
-test: $(STAMP) collection-link
-	$(MAKE) test-unit lint sanity
-	$(TEST_ENV) $(CTL) start
-	trap '$(TEST_ENV) $(CTL) stop' EXIT; \
-	  $(MAKE) molecule test-integration
+test: $(STAMP) collection-link images
+	bash tools/system_packages.sh test
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-checks molecule test-integration
+
+# The checks that need no emulator, one after the other (one lane of make test).
+test-checks: $(STAMP) collection-link
+	$(MAKE) --no-print-directory -j1 test-unit lint sanity
+
+# The local images (sample_app/, built FROM a debootstrapped Debian base: no registry here; cached).
+images: $(STAMP)
+	$(BIN)/python tools/containers/images.py all
 
 test-unit: $(STAMP) collection-link
 	$(BIN)/python -m pytest tests/unit -q
@@ -79,19 +91,17 @@ lint: $(STAMP) collection-link
 sanity: $(STAMP)
 	bash tools/sanity.sh
 
-# Molecule keeps a scenario's state (e.g. "prepared") between runs of the same checkout and would
-# skip prepare on an emptied emulator: every run starts from a clean state.
+# Every scenario (or SCENARIOS="ecr network"), each from a clean molecule state on freshly reset emulators.
 molecule: $(STAMP) collection-link
-	cd $(LINK) && for s in $(MOLECULE_SCENARIOS); do \
-	  rm -rf $(HOME)/.ansible/tmp/molecule.*.$$s; \
-	  $(TEST_ENV) $(CTL) reset; \
-	  $(TEST_ENV) $(BIN)/molecule test -s $$s || exit 1; \
-	done
+	$(BIN)/python tools/molecule_lanes.py --lanes $(MOLECULE_LANES) $(SCENARIOS)
 
+# --dist loadfile: a file's tests stay in one worker, in order, so a module's deploy is shared as before.
+# (Not loadgroup: pytest-xdist 3.8 marks its groups in Node._nodeid, which pytest 9 no longer reads.)
+# Each worker starts its own emulators; the trap stops them if a worker dies before its fixtures could.
 test-integration: $(STAMP) collection-link
-	@if ls tests/integration/*/test_*.py >/dev/null 2>&1; then \
-	  $(TEST_ENV) $(BIN)/python -m pytest tests/integration -q; \
-	else echo "no integration tests yet"; fi
+	trap '$(TEST_ENV) $(CTL) stop >/dev/null; $(TEST_ENV) $(BIN)/python tools/emulators/test_workers.py stop >/dev/null' EXIT; \
+	  $(TEST_ENV) $(BIN)/python -m pytest tests/integration -q -p no:cacheprovider --durations=15 \
+	    $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 
 build: $(STAMP)
 	mkdir -p .build/dist

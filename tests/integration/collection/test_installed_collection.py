@@ -10,9 +10,6 @@ import pytest
 
 from ..stack.stackrun import REPO, Emulators, Run, stack_resources
 
-# One xdist worker runs this file in order: its tests share module- and session-scoped setup.
-pytestmark = pytest.mark.xdist_group("collection")
-
 BIN = os.path.dirname(sys.executable)
 
 

@@ -35,9 +35,6 @@ from .conftest import (
 
 import ctl
 
-# One xdist worker runs this file in order: its tests share the emulators on their fixed ports.
-pytestmark = pytest.mark.xdist_group("emulated-ecs")
-
 SERVICE = "backend"
 product_ecs = load_product_ecs()
 

@@ -15,10 +15,6 @@ from .conftest import AUTH_TOKEN, DNS_ADDRESS, HEALTH_DELAY, INSTANCE, NAMESPACE
 import elasticache_nodes  # noqa: E402  (tools/emulators on sys.path through .launcher)
 import sg_networks  # noqa: E402
 
-# One xdist worker runs this file in order: its tests share the emulators on their fixed ports.
-pytestmark = pytest.mark.xdist_group("emulated-network")
-
-
 # This suite's nodes only (a local deploy on this machine may run its own).
 NODE_FILTER = ("--filter", "label=stackops.ecs_webstack.role=elasticache-node",
                "--filter", "label=stackops.ecs_webstack.emulator=%s" % INSTANCE)

@@ -21,9 +21,6 @@ import yaml
 
 from .containers import REPO, images, require_images
 
-# One xdist worker runs this file in order: its tests share module- and session-scoped setup.
-pytestmark = pytest.mark.xdist_group("sample-images")
-
 PREFIX, TAG = images.DEFAULT_PREFIX, images.DEFAULT_TAG
 STOP_TIMEOUT = 10  # podman's SIGKILL comes after this: a clean stop is far quicker
 NGINX_DEFAULTS = yaml.safe_load((REPO / "roles" / "nginx_discovery" / "defaults" / "main.yml").read_text())
