@@ -1,5 +1,5 @@
 # ecs_webstack: the two commands of the README and the targets behind them.
-#   make deploy-local   deploy the stack to the local emulators (moto + Atlas stand-in)
+#   make deploy-local   deploy the stack to the local emulators (moto + Atlas stand-in), tasks as containers
 #   make test           every test the project has
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -31,12 +31,12 @@ MOLECULE_LANES ?= 2
 CTL := $(BIN)/python tools/emulators/ctl.py
 INVENTORY ?= inventories/local
 
-.PHONY: help venv collection-link emulators-up emulators-down emulators-reset deploy-local \
+.PHONY: help venv collection-link system-packages emulators-up emulators-down emulators-reset deploy-local \
         status-local destroy-local test test-checks images test-unit lint sanity molecule test-integration \
         build benchmarks clean
 
 help:
-	@echo "make deploy-local   deploy to the local emulators (creates .venv, starts moto + Atlas stand-in)"
+	@echo "make deploy-local   deploy to the local emulators, every task a container; prints the site's address"
 	@echo "make test           unit tests, ansible-lint, ansible-test sanity, molecule, integration"
 	@echo "make status-local | destroy-local | emulators-up | emulators-down | build | benchmarks"
 
@@ -52,8 +52,17 @@ collection-link:
 	@mkdir -p $(dir $(LINK))
 	@ln -sfn $(CURDIR) $(LINK)
 
-emulators-up: $(STAMP)
-	$(CTL) start
+# The local stack runs for real: every ECS task a podman container (WEBSTACK_ECS_TASKS=containers), Redis
+# a redis-server container, the VPC resolver answering from Cloud Map, and the site on 127.0.0.1:SITE_PORT
+# (forwarded to the frontend's public task). Tests use the fast mode, instant, unless they need tasks.
+SITE_PORT ?= 5080
+LOCAL_ENV := WEBSTACK_ECS_TASKS=containers WEBSTACK_SITE_PORT=$(SITE_PORT)
+
+system-packages:
+	bash tools/system_packages.sh containers
+
+emulators-up: $(STAMP) system-packages
+	$(LOCAL_ENV) $(CTL) start
 
 emulators-down:
 	@test -x $(BIN)/python && $(CTL) stop || true
@@ -61,8 +70,9 @@ emulators-down:
 emulators-reset: $(STAMP)
 	$(CTL) reset
 
-deploy-local: $(STAMP) collection-link emulators-up
+deploy-local: $(STAMP) collection-link images emulators-up
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/deploy.yml $(ARGS)
+	$(BIN)/python tools/site_check.py --url http://127.0.0.1:$(SITE_PORT)
 
 status-local: $(STAMP) collection-link emulators-up
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/status.yml $(ARGS)
@@ -79,7 +89,7 @@ test-checks: $(STAMP) collection-link
 	$(MAKE) --no-print-directory -j1 test-unit lint sanity
 
 # The local images (sample_app/, built FROM a debootstrapped Debian base: no registry here; cached).
-images: $(STAMP)
+images: $(STAMP) system-packages
 	$(BIN)/python tools/containers/images.py all
 
 test-unit: $(STAMP) collection-link

@@ -19,8 +19,9 @@ _RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\
 class Emulators:
     """The emulators a test session uses (started here when `make test` did not)."""
 
-    def __init__(self):
-        self.cfg = ctl.settings()
+    def __init__(self, env=None):
+        """``env``: the WEBSTACK_* settings to use (ctl.settings); None, those of this process."""
+        self.cfg = ctl.settings(env)
         self.started_here = False
 
     def __enter__(self):
