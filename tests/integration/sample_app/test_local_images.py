@@ -150,3 +150,27 @@ def test_broken_nginx_config_fails_the_container(run_container):
                15, "the container to exit")
     assert images.podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip() != "0"
     assert "no_such_directive" in images.podman("logs", name).stderr + images.podman("logs", name).stdout
+
+
+def frontend_health_check():
+    """The frontend's default health check command, as playbooks/vars/webstack.yml renders it."""
+    stack = yaml.safe_load((REPO / "playbooks" / "vars" / "webstack.yml").read_text())
+    return stack["webstack_http_check"] % ("http://127.0.0.1/healthz", "http://127.0.0.1/healthz")
+
+
+@pytest.mark.parametrize("tools", ["curl only (official Debian nginx)", "busybox wget only (alpine nginx)", "neither"])
+def test_the_frontend_health_check_in_a_running_container(run_container, tools):
+    """In a real frontend container: the default check passes with only curl, as on the Debian-based official
+    image, and with only busybox's wget, as on the alpine one; with neither it fails (the task would be replaced)."""
+    command = yaml.safe_load((REPO / "roles" / "ecs_service" / "vars" / "main.yml").read_text())["ecs_service_nginx_command"]
+    config_b64 = base64.b64encode(rendered_nginx_config().encode()).decode()
+    name, port = run_container(images.local_image(PREFIX + "/frontend", TAG), 80, *command, NGINX_CONF_B64=config_b64)
+    wait_until(lambda: get(port, "/healthz")[0] == 200, 15, "the frontend container to answer")
+    assert images.podman("exec", name, "sh", "-c", "command -v wget", check=False).returncode != 0  # as Debian's
+    if not tools.startswith("curl"):
+        images.podman("exec", name, "rm", "-f", "/usr/bin/curl")
+    if tools.startswith("busybox"):
+        images.podman("cp", "/usr/bin/busybox", name + ":/usr/local/bin/busybox")
+        images.podman("exec", name, "ln", "-s", "/usr/local/bin/busybox", "/usr/local/bin/wget")
+    check = images.podman("exec", name, "/bin/sh", "-c", frontend_health_check(), check=False)
+    assert (check.returncode == 0) == (tools != "neither"), (tools, check.returncode, check.stderr)
