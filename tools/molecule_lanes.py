@@ -5,7 +5,7 @@
 
 A scenario resets its emulators before it starts (molecule's verify reads the whole emulated account), so two
 scenarios never share a moto: lane L runs moto on PORT_BASE + 10 * L and the Atlas stand-in on the next port,
-state in .run/molecule-L. Lanes take the next scenario from one queue, the longest first (the durations of the
+state in .run/molecule-<moto port> (two runs with different --port-base never share one). Lanes take the next scenario from one queue, the longest first (the durations of the
 last run, kept in .run/molecule-durations.json, else MEASURED), so they end together. When a scenario ends its
 recap is printed, and its whole output when it failed; after a failure no lane starts another scenario, and the
 exit code is 1.
@@ -46,7 +46,7 @@ def lane_env(lane: int, port_base: int) -> dict:
     for key in ("WEBSTACK_FRONT_PORT", "PYTEST_XDIST_WORKER"):
         env.pop(key, None)
     env.update(WEBSTACK_MOTO_PORT=str(port_base + 10 * lane), WEBSTACK_ATLAS_PORT=str(port_base + 10 * lane + 1),
-               WEBSTACK_RUN_DIR=os.path.join(REPO, ".run", "molecule-%d" % lane),
+               WEBSTACK_RUN_DIR=os.path.join(REPO, ".run", "molecule-%d" % (port_base + 10 * lane)),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".build", "collections"),
                ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
     return env
@@ -104,7 +104,8 @@ class Lanes:
                                   cwd=LINK, env=env, capture_output=True, text=True, check=False,
                                   stdin=subprocess.DEVNULL)
         took = time.monotonic() - began
-        self.durations[scenario] = round(took, 1)
+        if proc.returncode == 0:  # a failure's time says nothing about the next run's order
+            self.durations[scenario] = round(took, 1)
         verdict = "passed" if proc.returncode == 0 else "FAILED (rc %d)" % proc.returncode
         if proc.returncode != 0:
             self.failed.append(scenario)
