@@ -34,7 +34,7 @@ CTL = os.path.join(REPO, "tools", "emulators", "ctl.py")
 DURATIONS = os.path.join(REPO, ".run", "molecule-durations.json")
 # Seconds each scenario took in a two-lane `make test` here (2026-12-04): the order of a first run (CI's).
 MEASURED = {"alb": 446, "app_secrets": 236, "atlas_access": 352, "ecr": 208, "ecs_cluster": 288, "ecs_service": 573,
-            "ecs_service_ec2": 553, "elasticache": 389, "network": 478, "nginx_discovery": 83}
+            "ecs_service_ec2": 553, "elasticache": 389, "network": 478, "nginx_discovery": 83, "webstack": 45}
 
 
 def all_scenarios() -> list:

@@ -1,7 +1,7 @@
 """The health checks deploy.yml gives the containers work on both official nginx image families.
 
 The commands are not copied here: they are read from deploy.yml (what it passes as ecs_service_health_check_command)
-and rendered by Ansible with playbooks/vars/webstack.yml, the file deploy.yml takes them from (and the ecs_service
+and rendered by Ansible with the webstack role's defaults/main.yml and vars/main.yml, as deploy.yml (and the ecs_service
 role's own default, for the role used alone). Each one is then run as ECS runs a CMD-SHELL check, ``sh -c
 <command>``, with PATH holding only what an image family has:
 
@@ -87,7 +87,9 @@ def rendered(tmp_path_factory):
         "name": "Render the health checks deploy.yml passes, and the frontend's nginx configuration",
         "hosts": "localhost",
         "gather_facts": False,
-        "vars_files": [str(REPO / "playbooks" / "vars" / "webstack.yml"), str(REPO / "roles" / "ecs_service" / "defaults" / "main.yml")],
+        # The stack-wide defaults (deploy.yml imports them), its derived values, and the role's own defaults.
+        "vars_files": [str(REPO / "roles" / "webstack" / "defaults" / "main.yml"), str(REPO / "roles" / "webstack" / "vars" / "main.yml"),
+                       str(REPO / "roles" / "ecs_service" / "defaults" / "main.yml")],
         "vars": {"probe_frontend": exprs["frontend"], "probe_backend": exprs["backend"],
                  "probe_frontend_port": tasks["frontend"]["ecs_service_container_port"],
                  "probe_backend_port": tasks["backend"]["ecs_service_container_port"]},

@@ -153,8 +153,8 @@ def test_broken_nginx_config_fails_the_container(run_container):
 
 
 def frontend_health_check():
-    """The frontend's default health check command, as playbooks/vars/webstack.yml renders it."""
-    stack = yaml.safe_load((REPO / "playbooks" / "vars" / "webstack.yml").read_text())
+    """The frontend's default health check command, as the webstack role (vars/main.yml) renders it."""
+    stack = yaml.safe_load((REPO / "roles" / "webstack" / "vars" / "main.yml").read_text())
     return stack["webstack_http_check"] % ("http://127.0.0.1/healthz", "http://127.0.0.1/healthz")
 
 

@@ -38,7 +38,8 @@ def test_defaults_match_argument_specs(role):
     undeclared = sorted(set(defaults) - set(options))
     assert not undeclared, f"roles/{role}: defaults not in argument_specs: {undeclared}"
     for name, spec in options.items():
-        assert name.startswith(role + "_"), f"roles/{role}: option {name} lacks the role prefix"
+        prefix = role + "_"
+        assert name.startswith(prefix), f"roles/{role}: option {name} lacks the role prefix {prefix}"
         assert spec.get("description"), f"roles/{role}: option {name} has no description"
         if "default" in spec:
             assert name in defaults, f"roles/{role}: {name} has a default in argument_specs but not in defaults/main.yml"
