@@ -2,7 +2,8 @@
 # Copyright: ecs_webstack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Plumbing every AWS module of the collection shares: the one client (retry policy), the one error
-tuple and tag diffing."""
+tuple, and tags: tag_diff (the comparison), foreign_tags (the owner-tag check) and ensure_tags (the
+one path that compares and writes a resource's tags, whatever the service's tag API looks like)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -87,9 +88,42 @@ def ecs_tag_list(tags):
     return ansible_dict_to_boto3_tag_list(tags or {}, "key", "value")
 
 
-def apply_ecs_tags(client, arn, to_set, to_remove):
-    """Write tag changes on an ECS resource (cluster, service, capacity provider)."""
+# Each service's tag API: (remove call, add call, ARN parameter, keys parameter, tags parameter,
+# tag key spelling, tag value spelling, retried with aws_retry=True).
+TAG_APIS = {
+    "ecs": ("untag_resource", "tag_resource", "resourceArn", "tagKeys", "tags", "key", "value", False),
+    "ecr": ("untag_resource", "tag_resource", "resourceArn", "tagKeys", "tags", "Key", "Value", False),
+    "servicediscovery": ("untag_resource", "tag_resource", "ResourceARN", "TagKeys", "Tags", "Key", "Value", False),
+    "elasticache": ("remove_tags_from_resource", "add_tags_to_resource", "ResourceName", "TagKeys", "Tags", "Key", "Value",
+                    True),
+}
+
+
+def write_tags(client, api, arn, to_set, to_remove):
+    """Remove to_remove, then set to_set, through the tag API of ``api`` (a key of TAG_APIS)."""
+    remove, add, arn_key, keys_key, tags_key, key_name, value_name, retry = TAG_APIS[api]
+    extra = {"aws_retry": True} if retry else {}
     if to_remove:
-        client.untag_resource(resourceArn=arn, tagKeys=list(to_remove))
+        kwargs = {arn_key: arn, keys_key: list(to_remove)}
+        kwargs.update(extra)
+        getattr(client, remove)(**kwargs)
     if to_set:
-        client.tag_resource(resourceArn=arn, tags=ecs_tag_list(to_set))
+        kwargs = {arn_key: arn, tags_key: ansible_dict_to_boto3_tag_list(to_set, key_name, value_name)}
+        kwargs.update(extra)
+        getattr(client, add)(**kwargs)
+
+
+def ensure_tags(module, client, api, arn, current, wanted, purge, msg):
+    """Make the tags of ``arn`` what ``wanted`` asks for; return (to_set, to_remove).
+
+    The comparison is tag_diff's (wanted None leaves the tags alone), so a module that decided
+    "changed" with tag_diff earlier gets the same answer here. Nothing is written in check mode or
+    when nothing differs; an AWS error fails the module with ``msg``."""
+    to_set, to_remove = tag_diff(current, wanted, purge)
+    if module.check_mode or not (to_set or to_remove):
+        return to_set, to_remove
+    try:
+        write_tags(client, api, arn, to_set, to_remove)
+    except aws_errors() as err:
+        module.fail_json_aws(err, msg=msg)
+    return to_set, to_remove

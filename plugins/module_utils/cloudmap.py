@@ -5,8 +5,9 @@
 
 One client factory (``cloudmap_client``), lookups that filter on the client side as well as on
 the server (a filter the endpoint ignores must not return someone else's namespace), an
-operation waiter and tag helpers. Callers own the module; every error goes through
-``fail_json_aws``.
+operation waiter, and the comparisons of a namespace and a service with the ones wanted
+(namespace_after, service_after, service_immutable_mismatch); tags are written with aws_common's
+ensure_tags. Callers own the module; every error goes through ``fail_json_aws``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,9 +21,10 @@ import uuid
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tag_diff
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tags_after
 
 try:
     from botocore.config import Config
@@ -212,22 +214,46 @@ def resource_tags(module, client, arn):
     return boto3_tag_list_to_ansible_dict(tags, "Key", "Value")
 
 
-def tag_changes(current, wanted, purge):
-    """Return (tags to set, keys to remove); ``wanted=None`` leaves tags alone."""
-    if wanted is None:
-        return {}, []
-    return compare_aws_tags(current, wanted, purge_tags=purge)
-
-
-def apply_tags(module, client, arn, to_set, to_remove):
-    try:
-        if to_remove:
-            client.untag_resource(ResourceARN=arn, TagKeys=list(to_remove))
-        if to_set:
-            client.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set, "Key", "Value"))
-    except aws_errors() as err:
-        module.fail_json_aws(err, msg="Could not update the tags of {0}".format(arn))
-
-
 def boto3_tags(tags):
     return ansible_dict_to_boto3_tag_list(tags or {}, "Key", "Value")
+
+
+def namespace_after(current, description, tags, purge_tags):
+    """The namespace (as cloudmap_namespace describes it) once the description and tags are as wanted
+    (None leaves either alone): the one comparison, ``after != current`` means an update is due."""
+    to_set, to_remove = tag_diff(current["tags"], tags, purge_tags)
+    after = dict(current)
+    if description is not None and description != current["description"]:
+        after["description"] = description
+    if to_set or to_remove:
+        after["tags"] = tags_after(current["tags"], to_set, to_remove)
+    return after
+
+
+def service_after(current, ttl, description, tags, purge_tags):
+    """The Cloud Map service (as cloudmap_service describes it) once its TTL, description and tags are as
+    wanted (None leaves the description or the tags alone): ``after != current`` means an update is due.
+    What cannot change in place is service_immutable_mismatch's."""
+    after = dict(current)
+    if current["ttl"] != ttl:
+        after["ttl"] = ttl
+    if description is not None and description != current["description"]:
+        after["description"] = description
+    to_set, to_remove = tag_diff(current["tags"], tags, purge_tags)
+    if to_set or to_remove:
+        after["tags"] = tags_after(current["tags"], to_set, to_remove)
+    return after
+
+
+def service_immutable_mismatch(current, params):
+    """The one check of what a Cloud Map service cannot change in place: a list of 'setting: current -> wanted' for what AWS cannot change in place."""
+    problems = []
+    if current["routing_policy"] and current["routing_policy"] != params["routing_policy"]:
+        problems.append("routing_policy: {0} -> {1}".format(current["routing_policy"], params["routing_policy"]))
+    if current["record_types"] != [params["record_type"]]:
+        problems.append("record_type: {0} -> {1}".format(",".join(current["record_types"]) or "none", params["record_type"]))
+    if current["health_check_custom"] != params["health_check_custom"]:
+        problems.append(
+            "health_check_custom: {0} -> {1}".format(current["health_check_custom"], params["health_check_custom"])
+        )
+    return problems

@@ -1,11 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: ecs_webstack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared ECS code for ecs_service_deploy: the service fields the module manages, in one normal form.
+"""ECS services: the fields ecs_service_deploy manages in one normal form, their one comparison, the
+requests that create and update a service, and the one rollout wait.
 
 ``wanted_fields(params)`` turns module parameters into the API's shape, ``current_fields(service)``
-reads the same fields from DescribeServices, and ``field_changes`` compares them, so the module
-updates exactly what differs (and the unit tests can check each field without AWS).
+reads the same fields from DescribeServices, and ``field_changes`` compares them (the comparator for
+"does the ECS service need an update?"), so the module updates exactly what differs (and the unit
+tests can check each field without AWS). ``poll_rollout`` is the wait both ecs_service_deploy and
+ecs_image_rollout use (through ``wait_for_rollout`` for the latter).
+Task definitions are in ecs_taskdefinition.py, Application Auto Scaling in autoscaling.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,6 +17,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 
 # Fields UpdateService can change in place (the rest need a new service).
 UPDATABLE = (
@@ -211,77 +220,101 @@ def recent_events(service, count=10):
     ]
 
 
-# Fields of DescribeTaskDefinition's answer that RegisterTaskDefinition takes back unchanged.
-REGISTRABLE_FIELDS = (
-    "family",
-    "taskRoleArn",
-    "executionRoleArn",
-    "networkMode",
-    "containerDefinitions",
-    "volumes",
-    "placementConstraints",
-    "requiresCompatibilities",
-    "cpu",
-    "memory",
-    "pidMode",
-    "ipcMode",
-    "proxyConfiguration",
-    "inferenceAccelerators",
-    "ephemeralStorage",
-    "runtimePlatform",
-)
-
-
-def registrable(task_definition):
-    """The part of a described task definition that can be registered again as a new revision."""
-    return dict((key, task_definition[key]) for key in REGISTRABLE_FIELDS if task_definition.get(key) not in (None, [], {}))
+def poll_rollout(read, task_definition_arn, timeout, delay, sleep=None):
+    """Read the service with ``read()`` until steady_state says it is no longer in progress or ``timeout``
+    seconds have passed; return (state, reason, service). The one rollout wait of the collection."""
+    sleep = sleep or time.sleep
+    deadline = time.time() + timeout
+    while True:
+        service = read()
+        state, reason = steady_state(service, task_definition_arn)
+        if state != "in_progress" or time.time() >= deadline:
+            return state, reason, service
+        sleep(delay)
 
 
 def wait_for_rollout(module, client, cluster, service_name, task_definition_arn, timeout, delay=5, sleep=time.sleep):
     """Poll until the service runs task_definition_arn steadily; fail the module with the events if not."""
+    state, reason, service = poll_rollout(
+        lambda: client.describe_services(cluster=cluster, services=[service_name])["services"][0],
+        task_definition_arn, timeout, delay, sleep)
+    if state != "steady":
+        if state == "in_progress":
+            reason = "not steady within {0} seconds ({1})".format(timeout, reason)
+        module.fail_json(
+            msg=(
+                "Service {0} in cluster {1}: {2}. Recent service events (newest first) say why; "
+                "fix the image or task settings and deploy again."
+            ).format(service_name, cluster, reason),
+            events=recent_events(service),
+            rollout=state,
+            task_definition_arn=task_definition_arn,
+        )
+    return service
+
+
+def describe_service(module, client, cluster, name):
+    """The service with its tags as DescribeServices reports it, None when it (or its cluster) is gone."""
+    try:
+        found = client.describe_services(cluster=cluster, services=[name], include=["TAGS"])
+    except is_boto3_error_code("ClusterNotFoundException"):
+        return None
+    except aws_errors() as err:  # pylint: disable=duplicate-except
+        module.fail_json_aws(err, msg="Could not read ECS service {0}".format(name))
+    services = [s for s in found.get("services", []) if s.get("status") != "INACTIVE"]
+    return services[0] if services else None
+
+
+def wait_until_inactive(module, client, cluster, name, timeout, delay, sleep=None):
+    """After DeleteService: poll until the service is INACTIVE (describe_service None); fail after timeout."""
+    sleep = sleep or time.sleep
     deadline = time.time() + timeout
-    while True:
-        service = client.describe_services(cluster=cluster, services=[service_name])["services"][0]
-        state, reason = steady_state(service, task_definition_arn)
-        if state == "steady":
-            return service
-        if state != "in_progress" or time.time() >= deadline:
-            if state == "in_progress":
-                reason = "not steady within {0} seconds ({1})".format(timeout, reason)
-            module.fail_json(
-                msg=(
-                    "Service {0} in cluster {1}: {2}. Recent service events (newest first) say why; "
-                    "fix the image or task settings and deploy again."
-                ).format(service_name, cluster, reason),
-                events=recent_events(service),
-                rollout=state,
-                task_definition_arn=task_definition_arn,
-            )
+    while describe_service(module, client, cluster, name) is not None:
+        if time.time() >= deadline:
+            module.fail_json(msg="ECS service {0} not INACTIVE after {1}s".format(name, timeout))
         sleep(delay)
 
 
-# DeleteTaskDefinitions takes at most 10 revisions per call (ECS API reference).
-DELETE_BATCH = 10
+def api_value(key, value):
+    """A compared value in the shape UpdateService/CreateService take."""
+    if key == "deploymentConfiguration":
+        return dict((k, v) for k, v in value.items() if v is not None)
+    return value
 
 
-def task_definition_family(reference):
-    """The family of a task definition ARN or ``family:revision``."""
-    return reference.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+def create_request(params, wanted):
+    """CreateService's arguments for the fields wanted_fields returned."""
+    kwargs = dict(
+        cluster=params["cluster"],
+        serviceName=params["name"],
+        taskDefinition=wanted["taskDefinition"],
+        desiredCount=wanted["desiredCount"],
+        deploymentConfiguration=api_value("deploymentConfiguration", wanted["deploymentConfiguration"]),
+        propagateTags=wanted["propagateTags"],
+        enableExecuteCommand=wanted["enableExecuteCommand"],
+        schedulingStrategy="REPLICA",
+        deploymentController=dict(type="ECS"),
+    )
+    for key in ("capacityProviderStrategy", "launchType", "networkConfiguration", "platformVersion", "healthCheckGracePeriodSeconds"):
+        if wanted.get(key) is not None:
+            kwargs[key] = wanted[key]
+    if kwargs.get("capacityProviderStrategy"):
+        kwargs.pop("launchType", None)
+    if wanted["serviceRegistries"]:
+        kwargs["serviceRegistries"] = wanted["serviceRegistries"]
+    if wanted["loadBalancers"]:
+        kwargs["loadBalancers"] = wanted["loadBalancers"]
+    if params["tags"]:
+        kwargs["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
+    return kwargs
 
 
-def family_revisions(client, family, status):
-    """ARNs of the revisions of exactly ``family`` that are in ``status`` (ACTIVE or INACTIVE), oldest first.
-
-    ListTaskDefinitions documents familyPrefix as the full family name, yet calls it a prefix; the family
-    carries the stack and environment, so only exact matches are kept: ``stack-dev-backend`` never picks
-    up ``stack-dev-backend2``.
-    """
-    arns = []
-    for page in client.get_paginator("list_task_definitions").paginate(familyPrefix=family, status=status, sort="ASC"):
-        arns.extend(arn for arn in page.get("taskDefinitionArns", []) if task_definition_family(arn) == family)
-    return arns
-
-
-def batches(items, size=DELETE_BATCH):
-    """``items`` in consecutive lists of at most ``size``."""
-    return [items[start:start + size] for start in range(0, len(items), size)]
+def update_request(params, changes):
+    """UpdateService's arguments for the changes field_changes found (and force_new_deployment)."""
+    kwargs = dict(cluster=params["cluster"], service=params["name"])
+    for key, (_before, after) in changes.items():
+        kwargs[key] = api_value(key, after)
+    if "capacityProviderStrategy" in changes or params["force_new_deployment"]:
+        # A new strategy (also from a launch type) applies to new tasks only: AWS requires a new deployment.
+        kwargs["forceNewDeployment"] = True
+    return kwargs

@@ -109,6 +109,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import cloudmap
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ensure_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import foreign_tags
 
 try:
     import botocore
@@ -142,12 +144,11 @@ def ensure_absent(module, client, current):
     result = dict(changed=False, namespace={})
     if not current:
         module.exit_json(**result)
-    owner_tags = module.params["owner_tags"] or {}
-    foreign = dict((k, v) for k, v in owner_tags.items() if current["tags"].get(k) != v)
+    foreign = foreign_tags(current["tags"], module.params["owner_tags"])
     if foreign:
         result["namespace"] = current
         result["msg"] = "{0} is not tagged for this stack (owner_tags {1} do not match): left alone".format(
-            current["name"], ", ".join(sorted(foreign))
+            current["name"], ", ".join(foreign)
         )
         module.exit_json(**result)
     services = [s["Name"] for s in cloudmap.list_services(module, client, current["id"])]
@@ -221,14 +222,8 @@ def create(module, client):
 def update(module, client, current):
     params = module.params
     wanted_description = params["description"]
-    change_description = wanted_description is not None and wanted_description != current["description"]
-    to_set, to_remove = cloudmap.tag_changes(current["tags"], params["tags"], params["purge_tags"])
-    after = dict(current)
-    if change_description:
-        after["description"] = wanted_description
-    if to_set or to_remove:
-        after["tags"] = dict((k, v) for k, v in current["tags"].items() if k not in to_remove)
-        after["tags"].update(to_set)
+    after = cloudmap.namespace_after(current, wanted_description, params["tags"], params["purge_tags"])
+    change_description = after["description"] != current["description"]
     changed = after != current
     result = dict(changed=changed, namespace=after)
     if module._diff:
@@ -244,7 +239,8 @@ def update(module, client, current):
             module.fail_json_aws(err, msg="Could not update Cloud Map namespace {0}".format(current["name"]))
         cloudmap.wait_operation(module, client, operation_id, params["wait_timeout"])
         result["operation_id"] = operation_id
-    cloudmap.apply_tags(module, client, current["arn"], to_set, to_remove)
+    ensure_tags(module, client, "servicediscovery", current["arn"], current["tags"], params["tags"], params["purge_tags"],
+                "Could not update the tags of {0}".format(current["arn"]))
     result["namespace"] = describe(module, client, {"Id": current["id"]})
     module.exit_json(**result)
 

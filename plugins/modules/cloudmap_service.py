@@ -172,6 +172,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import cloudmap
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ensure_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import foreign_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 
 
@@ -220,31 +222,16 @@ def resolve_namespace(module, client):
     return namespace["Id"], namespace["Name"]
 
 
-def immutable_mismatch(current, params):
-    """Return a list of 'setting: current -> wanted' for what AWS cannot change in place."""
-    problems = []
-    if current["routing_policy"] and current["routing_policy"] != params["routing_policy"]:
-        problems.append("routing_policy: {0} -> {1}".format(current["routing_policy"], params["routing_policy"]))
-    if current["record_types"] != [params["record_type"]]:
-        problems.append("record_type: {0} -> {1}".format(",".join(current["record_types"]) or "none", params["record_type"]))
-    if current["health_check_custom"] != params["health_check_custom"]:
-        problems.append(
-            "health_check_custom: {0} -> {1}".format(current["health_check_custom"], params["health_check_custom"])
-        )
-    return problems
-
-
 def ensure_absent(module, client, current):
     params = module.params
     result = dict(changed=False, service={})
     if not current:
         module.exit_json(**result)
-    owner_tags = module.params["owner_tags"] or {}
-    foreign = dict((k, v) for k, v in owner_tags.items() if current["tags"].get(k) != v)
+    foreign = foreign_tags(current["tags"], module.params["owner_tags"])
     if foreign:
         result["service"] = current
         result["msg"] = "{0} is not tagged for this stack (owner_tags {1} do not match): left alone".format(
-            current["dns_name"], ", ".join(sorted(foreign))
+            current["dns_name"], ", ".join(foreign)
         )
         module.exit_json(**result)
     instances = cloudmap.list_instances(module, client, current["id"])
@@ -325,7 +312,7 @@ def create(module, client, namespace_id, namespace_name):
 
 def update(module, client, current, namespace_name):
     params = module.params
-    problems = immutable_mismatch(current, params)
+    problems = cloudmap.service_immutable_mismatch(current, params)
     if problems:
         module.fail_json(
             msg="Cloud Map service {0} exists with settings AWS cannot change in place ({1}). Either delete it "
@@ -334,15 +321,7 @@ def update(module, client, current, namespace_name):
             "service a new name.".format(current["dns_name"], "; ".join(problems)),
             service=current,
         )
-    after = dict(current)
-    if current["ttl"] != params["ttl"]:
-        after["ttl"] = params["ttl"]
-    if params["description"] is not None and params["description"] != current["description"]:
-        after["description"] = params["description"]
-    to_set, to_remove = cloudmap.tag_changes(current["tags"], params["tags"], params["purge_tags"])
-    if to_set or to_remove:
-        after["tags"] = dict((k, v) for k, v in current["tags"].items() if k not in to_remove)
-        after["tags"].update(to_set)
+    after = cloudmap.service_after(current, params["ttl"], params["description"], params["tags"], params["purge_tags"])
     changed = after != current
     result = dict(changed=changed, service=after)
     if module._diff:
@@ -360,7 +339,8 @@ def update(module, client, current, namespace_name):
             module.fail_json_aws(err, msg="Could not update Cloud Map service {0}".format(current["dns_name"]))
         cloudmap.wait_operation(module, client, operation_id, params["wait_timeout"])
         result["operation_id"] = operation_id
-    cloudmap.apply_tags(module, client, current["arn"], to_set, to_remove)
+    ensure_tags(module, client, "servicediscovery", current["arn"], current["tags"], params["tags"], params["purge_tags"],
+                "Could not update the tags of {0}".format(current["arn"]))
     result["service"] = describe(
         module, client, cloudmap.get_service(module, client, current["id"]), current["namespace_id"], namespace_name
     )

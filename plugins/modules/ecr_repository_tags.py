@@ -50,17 +50,12 @@ tags:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import describe_repository
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecr import repository_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ensure_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tags_after
 
 
 def main():
@@ -80,20 +75,11 @@ def main():
     current = repository_tags(module, client, arn)
     if module.params["tags"] is None:
         module.exit_json(changed=False, tags=current)
-    to_set, to_remove = compare_aws_tags(current, module.params["tags"], module.params["purge_tags"])
-    wanted = dict((k, v) for k, v in current.items() if k not in to_remove)
-    wanted.update(to_set)
-    changed = bool(to_set or to_remove)
+    to_set, to_remove = ensure_tags(module, client, "ecr", arn, current, module.params["tags"], module.params["purge_tags"],
+                                    "Could not tag ECR repository {0}".format(name))
+    wanted = tags_after(current, to_set, to_remove)
     diff = dict(before=dict(tags=current), after=dict(tags=wanted))
-    if changed and not module.check_mode:
-        try:
-            if to_remove:
-                client.untag_resource(resourceArn=arn, tagKeys=to_remove)
-            if to_set:
-                client.tag_resource(resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(to_set, "Key", "Value"))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-            module.fail_json_aws(err, msg="Could not tag ECR repository {0}".format(name))
-    module.exit_json(changed=changed, tags=wanted, diff=diff)
+    module.exit_json(changed=bool(to_set or to_remove), tags=wanted, diff=diff)
 
 
 if __name__ == "__main__":

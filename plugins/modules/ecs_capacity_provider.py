@@ -144,14 +144,13 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import apply_ecs_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ecs_tag_list
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ecs_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ensure_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import foreign_tags
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tag_diff
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tags_after
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs_cluster import capacity_provider_changes
 
 # API spelling of each managed_scaling suboption.
 SCALING_FIELDS = (
@@ -279,18 +278,15 @@ def update(module, client, current, wanted):
             "it.".format(params["name"], current["auto_scaling_group_arn"]),
             capacity_provider=current,
         )
-    to_set, to_remove = tag_diff(current["tags"], params["tags"], params["purge_tags"])
-    after = dict(current, managed_scaling=wanted["managed_scaling"],
-                 managed_termination_protection=wanted["managed_termination_protection"],
-                 tags=tags_after(current["tags"], to_set, to_remove))
-    changes = dict((k, [current[k], after[k]]) for k in after if after[k] != current[k])
+    after, changes = capacity_provider_changes(current, wanted, params["tags"], params["purge_tags"])
     result = dict(changed=bool(changes), capacity_provider=after, changes=changes)
     if module._diff:
         result["diff"] = dict(before=current, after=after)
     if not changes or module.check_mode:
         module.exit_json(**result)
-    try:
-        if "managed_scaling" in changes or "managed_termination_protection" in changes:
+    failed = "Could not update ECS capacity provider {0}".format(params["name"])
+    if "managed_scaling" in changes or "managed_termination_protection" in changes:
+        try:
             client.update_capacity_provider(
                 name=params["name"],
                 autoScalingGroupProvider=dict(
@@ -298,9 +294,9 @@ def update(module, client, current, wanted):
                     managedTerminationProtection=wanted["managed_termination_protection"],
                 ),
             )
-        apply_ecs_tags(client, current["arn"], to_set, to_remove)
-    except aws_errors() as err:
-        module.fail_json_aws(err, msg="Could not update ECS capacity provider {0}".format(params["name"]))
+        except aws_errors() as err:
+            module.fail_json_aws(err, msg=failed)
+    ensure_tags(module, client, "ecs", current["arn"], current["tags"], params["tags"], params["purge_tags"], failed)
     result["capacity_provider"] = describe(module, client, params["name"])
     module.exit_json(**result)
 

@@ -95,10 +95,11 @@ cluster:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ensure_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs_cluster import settings_changes
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tags_after
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
@@ -141,32 +142,26 @@ def main():
         module.exit_json(changed=False, exists=False, cluster={})
 
     after = dict(current, tags=dict(current["tags"]))
-    change_insights = params["container_insights"] is not None and params["container_insights"] != current["container_insights"]
+    change_insights, to_set, to_remove = settings_changes(current, params["container_insights"], params["tags"],
+                                                          params["purge_tags"])
     if change_insights:
         after["container_insights"] = params["container_insights"]
-    to_set, to_remove = ({}, [])
-    if params["tags"] is not None:
-        to_set, to_remove = compare_aws_tags(current["tags"], params["tags"], purge_tags=params["purge_tags"])
-        for key in to_remove:
-            after["tags"].pop(key, None)
-        after["tags"].update(to_set)
+    after["tags"] = tags_after(current["tags"], to_set, to_remove)
     changed = after != current
     result = dict(changed=changed, exists=True, cluster=after)
     if module._diff:
         result["diff"] = dict(before=current, after=after)
     if not changed or module.check_mode:
         module.exit_json(**result)
-    try:
-        if change_insights:
+    failed = "Could not update ECS cluster {0}".format(current["name"])
+    if change_insights:
+        try:
             client.update_cluster(
                 cluster=current["arn"], settings=[dict(name="containerInsights", value=params["container_insights"])]
             )
-        if to_remove:
-            client.untag_resource(resourceArn=current["arn"], tagKeys=list(to_remove))
-        if to_set:
-            client.tag_resource(resourceArn=current["arn"], tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"))
-    except aws_errors() as err:
-        module.fail_json_aws(err, msg="Could not update ECS cluster {0}".format(current["name"]))
+        except aws_errors() as err:
+            module.fail_json_aws(err, msg=failed)
+    ensure_tags(module, client, "ecs", current["arn"], current["tags"], params["tags"], params["purge_tags"], failed)
     result["cluster"] = describe(module, client, current["arn"])
     module.exit_json(**result)
 

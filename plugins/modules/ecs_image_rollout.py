@@ -79,7 +79,7 @@ image:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs import registrable
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs_taskdefinition import registrable
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs import wait_for_rollout
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 

@@ -19,10 +19,10 @@ description:
     load balancers, health check grace period, tag propagation, ECS Exec, platform version - and the tags.
   - With I(autoscaling=true) the desired count is set only when the service is created; afterwards it belongs to
     Application Auto Scaling and is never reset.
-  - Waits with its own loop until the deployment is steady (one PRIMARY deployment of the new task definition,
-    rollout C(COMPLETED), running count equal to desired). When the rollout fails or the deployment circuit
-    breaker rolls back to the previous task definition, the module fails and returns the service's recent events,
-    which say why (failed health checks, image pull errors, ...).
+  - Waits until the deployment is steady (one PRIMARY deployment of the new task definition, rollout
+    C(COMPLETED), running count equal to desired), with the same wait as M(stackops.ecs_webstack.ecs_image_rollout).
+    When the rollout fails or the deployment circuit breaker rolls back to the previous task definition, the module
+    fails and returns the service's recent events, which say why (failed health checks, image pull errors, ...).
   - I(state=absent) scales the service to 0, deletes it and waits until it is C(INACTIVE), then deregisters the
     service's Application Auto Scaling scalable target, which deleting the service leaves behind. With
     I(task_definition_family) it then removes every revision of that family as well (see there).
@@ -297,52 +297,20 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs as ecs_utils
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs_taskdefinition
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.autoscaling import deregister_scalable_target
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import aws_errors
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ecs_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ensure_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import foreign_tags
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import tag_diff
 
-
-def describe(module, client, cluster, name):
-    try:
-        found = client.describe_services(cluster=cluster, services=[name], include=["TAGS"])
-    except is_boto3_error_code("ClusterNotFoundException"):
-        return None
-    except aws_errors() as err:  # pylint: disable=duplicate-except
-        module.fail_json_aws(err, msg="Could not read ECS service {0}".format(name))
-    services = [s for s in found.get("services", []) if s.get("status") != "INACTIVE"]
-    return services[0] if services else None
-
-
-def resolve_task_definition(module, client, task_definition):
-    if task_definition.startswith("arn:"):
-        return task_definition
-    try:
-        return client.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]["taskDefinitionArn"]
-    except aws_errors() as err:
-        module.fail_json_aws(err, msg="Could not read task definition {0}".format(task_definition))
-
-
-def api_value(key, value):
-    """A compared value in the shape UpdateService/CreateService take."""
-    if key == "deploymentConfiguration":
-        return dict((k, v) for k, v in value.items() if v is not None)
-    return value
-
-
-def wait_for(module, client, cluster, name, task_definition_arn):
-    """Poll until steady, failed, rolled back or timed out; return (state, reason, service)."""
-    params = module.params
-    deadline = time.time() + params["wait_timeout"]
-    while True:
-        service = describe(module, client, cluster, name) or {}
-        state, reason = ecs_utils.steady_state(service, task_definition_arn)
-        if state != "in_progress" or time.time() >= deadline:
-            return state, reason, service
-        time.sleep(params["wait_delay"])
+# The module is the decisions and the results; the ECS service fields, their comparison, the requests
+# and the waits are in module_utils/ecs.py, task definitions in module_utils/ecs_taskdefinition.py and
+# Application Auto Scaling in module_utils/autoscaling.py.
 
 
 def finish(module, client, result, task_definition_arn):
@@ -350,7 +318,9 @@ def finish(module, client, result, task_definition_arn):
     if not params["wait"] or module.check_mode:
         result["rollout"] = "not_waited"
         module.exit_json(**result)
-    state, reason, service = wait_for(module, client, params["cluster"], params["name"], task_definition_arn)
+    state, reason, service = ecs_utils.poll_rollout(
+        lambda: ecs_utils.describe_service(module, client, params["cluster"], params["name"]) or {},
+        task_definition_arn, params["wait_timeout"], params["wait_delay"], time.sleep)
     result["service"] = service
     result["rollout"] = state
     if state == "steady":
@@ -364,13 +334,6 @@ def finish(module, client, result, task_definition_arn):
     module.fail_json(msg="{0}. Recent events: {1}".format(msg, " | ".join(events) or "none"), **result)
 
 
-def tag_updates(module, service):
-    if module.params["tags"] is None:
-        return {}, []
-    current = boto3_tag_list_to_ansible_dict(service.get("tags", []) or [], "key", "value")
-    return compare_aws_tags(current, module.params["tags"], purge_tags=module.params["purge_tags"])
-
-
 def create(module, client, wanted):
     params = module.params
     result = dict(changed=True, changes=dict((k, (None, v)) for k, v in wanted.items() if v is not None), service={})
@@ -379,30 +342,8 @@ def create(module, client, wanted):
     if module.check_mode:
         result["rollout"] = "not_waited"
         module.exit_json(**result)
-    kwargs = dict(
-        cluster=params["cluster"],
-        serviceName=params["name"],
-        taskDefinition=wanted["taskDefinition"],
-        desiredCount=wanted["desiredCount"],
-        deploymentConfiguration=api_value("deploymentConfiguration", wanted["deploymentConfiguration"]),
-        propagateTags=wanted["propagateTags"],
-        enableExecuteCommand=wanted["enableExecuteCommand"],
-        schedulingStrategy="REPLICA",
-        deploymentController=dict(type="ECS"),
-    )
-    for key in ("capacityProviderStrategy", "launchType", "networkConfiguration", "platformVersion", "healthCheckGracePeriodSeconds"):
-        if wanted.get(key) is not None:
-            kwargs[key] = wanted[key]
-    if kwargs.get("capacityProviderStrategy"):
-        kwargs.pop("launchType", None)
-    if wanted["serviceRegistries"]:
-        kwargs["serviceRegistries"] = wanted["serviceRegistries"]
-    if wanted["loadBalancers"]:
-        kwargs["loadBalancers"] = wanted["loadBalancers"]
-    if params["tags"]:
-        kwargs["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
     try:
-        result["service"] = client.create_service(**kwargs)["service"]
+        result["service"] = client.create_service(**ecs_utils.create_request(params, wanted))["service"]
     except aws_errors() as err:
         module.fail_json_aws(err, msg="Could not create ECS service {0}".format(params["name"]))
     finish(module, client, result, wanted["taskDefinition"])
@@ -420,7 +361,8 @@ def update(module, client, service, wanted):
             ),
             changes=changes,
         )
-    to_set, to_remove = tag_updates(module, service)
+    current_tags = ecs_tags(service.get("tags"))
+    to_set, to_remove = tag_diff(current_tags, params["tags"], params["purge_tags"])
     changed = bool(changes or to_set or to_remove or params["force_new_deployment"])
     result = dict(changed=changed, changes=changes, service=service)
     if module._diff:
@@ -431,26 +373,15 @@ def update(module, client, service, wanted):
         result["rollout"] = "not_waited"
         module.exit_json(**result)
     if changes or params["force_new_deployment"]:
-        kwargs = dict(cluster=params["cluster"], service=params["name"])
-        for key, (_before, after) in changes.items():
-            kwargs[key] = api_value(key, after)
-        if "capacityProviderStrategy" in changes or params["force_new_deployment"]:
-            # A new strategy (also from a launch type) applies to new tasks only: AWS requires a new deployment.
-            kwargs["forceNewDeployment"] = True
         try:
-            result["service"] = client.update_service(**kwargs)["service"]
+            result["service"] = client.update_service(**ecs_utils.update_request(params, changes))["service"]
         except aws_errors() as err:
             module.fail_json_aws(
                 err,
                 msg="Could not update ECS service {0} ({1})".format(params["name"], ", ".join(sorted(changes)) or "new deployment"),
             )
-    try:
-        if to_remove:
-            client.untag_resource(resourceArn=service["serviceArn"], tagKeys=list(to_remove))
-        if to_set:
-            client.tag_resource(resourceArn=service["serviceArn"], tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"))
-    except aws_errors() as err:
-        module.fail_json_aws(err, msg="Could not update the tags of ECS service {0}".format(params["name"]))
+    ensure_tags(module, client, "ecs", service["serviceArn"], current_tags, params["tags"], params["purge_tags"],
+                "Could not update the tags of ECS service {0}".format(params["name"]))
     if not (changes or params["force_new_deployment"]):
         result["rollout"] = "not_waited"
         module.exit_json(**result)
@@ -463,7 +394,7 @@ def delete(module, client, service):
     result = dict(changed=False, changes={}, service={})
     keep = delete_service(module, client, service, result)
     if params["task_definition_family"]:
-        removed = remove_task_definitions(module, client, params["task_definition_family"], keep)
+        removed = ecs_taskdefinition.remove_task_definitions(module, client, params["task_definition_family"], keep)
         result["task_definitions_removed"] = removed
         result["changed"] = result["changed"] or bool(removed)
         if module._diff and removed:
@@ -476,8 +407,7 @@ def delete_service(module, client, service, result):
     params = module.params
     if not service:
         return []
-    tags = boto3_tag_list_to_ansible_dict(service.get("tags", []) or [], "key", "value")
-    foreign = sorted(k for k, v in (params["owner_tags"] or {}).items() if tags.get(k) != v)
+    foreign = foreign_tags(ecs_tags(service.get("tags")), params["owner_tags"])
     if foreign:
         result["msg"] = "ECS service {0} is not tagged for this stack ({1} differ): left alone".format(params["name"], ", ".join(foreign))
         return [service.get("taskDefinition")] + [d.get("taskDefinition") for d in service.get("deployments") or []]
@@ -494,65 +424,10 @@ def delete_service(module, client, service, result):
     except aws_errors() as err:  # pylint: disable=duplicate-except
         module.fail_json_aws(err, msg="Could not delete ECS service {0}".format(params["name"]))
     if params["wait"]:
-        deadline = time.time() + params["wait_timeout"]
-        while describe(module, client, params["cluster"], params["name"]) is not None:
-            if time.time() >= deadline:
-                module.fail_json(msg="ECS service {0} not INACTIVE after {1}s".format(params["name"], params["wait_timeout"]))
-            time.sleep(params["wait_delay"])
+        ecs_utils.wait_until_inactive(module, client, params["cluster"], params["name"], params["wait_timeout"],
+                                      params["wait_delay"], time.sleep)
     deregister_scalable_target(module, params["cluster"], params["name"])
     return []
-
-
-def remove_task_definitions(module, client, family, keep):
-    """Deregister the family's ACTIVE revisions, then delete them and the INACTIVE ones; return their ARNs.
-
-    DeleteTaskDefinitions takes only INACTIVE revisions. Listing INACTIVE ones too lets a run finish what an
-    interrupted one started (deregistered, not yet deleted).
-    """
-    try:
-        active = [arn for arn in ecs_utils.family_revisions(client, family, "ACTIVE") if arn not in keep]
-        inactive = [arn for arn in ecs_utils.family_revisions(client, family, "INACTIVE") if arn not in keep]
-    except aws_errors() as err:
-        module.fail_json_aws(err, msg="Could not list the revisions of task definition family {0}".format(family))
-    removed = active + inactive
-    if module.check_mode or not removed:
-        return removed
-    for arn in active:
-        try:
-            client.deregister_task_definition(taskDefinition=arn)
-        except aws_errors() as err:
-            module.fail_json_aws(err, msg="Could not deregister task definition {0}".format(arn))
-    deleted = []
-    for batch in ecs_utils.batches(removed):
-        try:
-            answer = client.delete_task_definitions(taskDefinitions=batch)
-        except aws_errors() as err:
-            module.fail_json_aws(err, msg="Could not delete task definitions {0}".format(", ".join(batch)),
-                                 task_definitions_removed=deleted)
-        deleted.extend(d["taskDefinitionArn"] for d in answer.get("taskDefinitions") or [])
-        if answer.get("failures"):
-            module.fail_json(
-                msg="Could not delete task definitions: {0}".format(
-                    "; ".join("{0}: {1}".format(f.get("arn"), f.get("reason")) for f in answer["failures"])
-                ),
-                failures=answer["failures"],
-                task_definitions_removed=deleted,
-            )
-    return removed
-
-
-def deregister_scalable_target(module, cluster, name):
-    """Remove the service's scalable target (kept by Application Auto Scaling after the service goes)."""
-    scaling = aws_client(module, "application-autoscaling")
-    resource = "service/{0}/{1}".format(cluster, name)
-    try:
-        if not scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"]:
-            return
-        scaling.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=resource, ScalableDimension="ecs:service:DesiredCount")
-    except is_boto3_error_code("ObjectNotFoundException"):
-        return
-    except aws_errors() as err:  # pylint: disable=duplicate-except
-        module.fail_json_aws(err, msg="Could not deregister the scalable target of ECS service {0}".format(name))
 
 
 def main():
@@ -633,10 +508,11 @@ def main():
     )
     client = aws_client(module, "ecs")
     params = module.params
-    service = describe(module, client, params["cluster"], params["name"])
+    service = ecs_utils.describe_service(module, client, params["cluster"], params["name"])
     if params["state"] == "absent":
         delete(module, client, service)
-    wanted = ecs_utils.wanted_fields(params, resolve_task_definition(module, client, params["task_definition"]))
+    task_definition_arn = ecs_taskdefinition.resolve_task_definition(module, client, params["task_definition"])
+    wanted = ecs_utils.wanted_fields(params, task_definition_arn)
     if service is None:
         create(module, client, wanted)
     else:

@@ -255,26 +255,19 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import elasticache as ec_utils
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import ensure_tags
 
 try:
     import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
-# Settings AWS fixes when the group is created (compared, never modified).
-CREATE_ONLY = ("port", "cache_subnet_group_name", "transit_encryption", "at_rest_encryption", "kms_key_id")
-
 
 def _aws_error(module, err, msg):
     module.fail_json_aws(err, msg=msg)
-
-
-def token_given(params):
-    return params["auth_token"] is not None or params["auth_token_secret_id"] is not None
 
 
 def resolve_auth_token(module):
@@ -293,43 +286,6 @@ def resolve_auth_token(module):
     # From here on Ansible masks the token wherever it would appear (an error message, say).
     module.no_log_values.add(token)
     return token
-
-
-def _enabled(value):
-    return value in ("enabled", "enabling")
-
-
-def current_settings(group, cluster, tags):
-    """The comparable settings of an existing group (its primary cluster carries SGs and groups)."""
-    cluster = cluster or {}
-    node_group = (group.get("NodeGroups") or [{}])[0]
-    endpoint = node_group.get("PrimaryEndpoint") or {}
-    return dict(
-        description=group.get("Description"),
-        engine=group.get("Engine") or cluster.get("Engine"),
-        engine_version=cluster.get("EngineVersion"),
-        node_type=group.get("CacheNodeType"),
-        num_cache_clusters=len(group.get("MemberClusters", [])),
-        port=endpoint.get("Port"),
-        cache_subnet_group_name=cluster.get("CacheSubnetGroupName"),
-        security_group_ids=sorted(sg["SecurityGroupId"] for sg in cluster.get("SecurityGroups", [])),
-        cache_parameter_group_name=(cluster.get("CacheParameterGroup") or {}).get("CacheParameterGroupName"),
-        automatic_failover=_enabled(group.get("AutomaticFailover")),
-        multi_az=_enabled(group.get("MultiAZ")),
-        transit_encryption=bool(group.get("TransitEncryptionEnabled")),
-        at_rest_encryption=bool(group.get("AtRestEncryptionEnabled")),
-        kms_key_id=group.get("KmsKeyId"),
-        auth_token_enabled=bool(group.get("AuthTokenEnabled")),
-        snapshot_retention_limit=group.get("SnapshotRetentionLimit"),
-        tags=tags,
-    )
-
-
-def version_matches(current, wanted):
-    """'7.1' matches '7.1.0'; an unknown current version never matches."""
-    if not current:
-        return False
-    return current == wanted or current.startswith(wanted + ".")
 
 
 def result_from(group, changes, changed, diff=None):
@@ -365,7 +321,7 @@ def check_params(module):
         module.fail_json(msg="automatic_failover needs num_cache_clusters of 2 or more (got {0})".format(count))
     if params["multi_az"] and params["automatic_failover"] is False:
         module.fail_json(msg="multi_az needs automatic_failover")
-    if token_given(params) and params["transit_encryption"] is False:
+    if ec_utils.token_given(params) and params["transit_encryption"] is False:
         module.fail_json(msg="auth_token needs transit_encryption (AWS accepts AUTH only over TLS)")
 
 
@@ -410,13 +366,13 @@ def create(module, client):
         description=request["ReplicationGroupDescription"],
         num_cache_clusters=count,
         security_group_ids=sorted(params["security_group_ids"] or []),
-        auth_token_enabled=token_given(params),
+        auth_token_enabled=ec_utils.token_given(params),
         tags=params["tags"] or {},
     )
     diff = dict(before={}, after=after)
     if module.check_mode:
         module.exit_json(**result_from({}, ["create"], True, diff))
-    if token_given(params):
+    if ec_utils.token_given(params):
         request["AuthToken"] = resolve_auth_token(module)
     try:
         group = client.create_replication_group(aws_retry=True, **request)["ReplicationGroup"]
@@ -425,74 +381,6 @@ def create(module, client):
     if params["wait"]:
         group = ec_utils.wait_for_replication_group(module, client, params["replication_group_id"], params["wait_timeout"])
     module.exit_json(**result_from(group, ["create"], True, diff))
-
-
-def plan_update(module, before):
-    """Return (modify request, wanted node count or None, tags to set, tag keys to remove, after)."""
-    params = module.params
-    group_id = params["replication_group_id"]
-    for name in CREATE_ONLY:
-        wanted = params[name]
-        current = before[name]
-        if wanted is None or current is None or wanted == current:
-            continue
-        if name == "kms_key_id" and (current.endswith(":key/" + wanted) or wanted.startswith("alias/")):
-            continue  # AWS reports the key's ARN; a key ID or alias given here cannot be told apart
-        module.fail_json(
-            msg="{0} of replication group {1} is {2!r} and cannot be changed in place to {3!r}: AWS fixes it at "
-            "creation. Delete and recreate the group (state=absent, then present), or keep {0} as it is.".format(
-                name, group_id, current, wanted
-            )
-        )
-    after = dict(before)
-    modify = {}
-
-    def want(option, key, value):
-        modify[key] = value
-        after[option] = value
-
-    if params["description"] is not None and params["description"] != before["description"]:
-        want("description", "ReplicationGroupDescription", params["description"])
-    if params["node_type"] and params["node_type"] != before["node_type"]:
-        want("node_type", "CacheNodeType", params["node_type"])
-    if params["engine"] != before["engine"]:
-        want("engine", "Engine", params["engine"])
-    if params["engine_version"] and not version_matches(before["engine_version"], params["engine_version"]):
-        want("engine_version", "EngineVersion", params["engine_version"])
-    if params["security_group_ids"] is not None and sorted(params["security_group_ids"]) != before["security_group_ids"]:
-        want("security_group_ids", "SecurityGroupIds", sorted(params["security_group_ids"]))
-    if params["cache_parameter_group_name"] and params["cache_parameter_group_name"] != before["cache_parameter_group_name"]:
-        want("cache_parameter_group_name", "CacheParameterGroupName", params["cache_parameter_group_name"])
-    if params["automatic_failover"] is not None and params["automatic_failover"] != before["automatic_failover"]:
-        want("automatic_failover", "AutomaticFailoverEnabled", params["automatic_failover"])
-    if params["multi_az"] is not None and params["multi_az"] != before["multi_az"]:
-        want("multi_az", "MultiAZEnabled", params["multi_az"])
-    if params["snapshot_retention_limit"] is not None and params["snapshot_retention_limit"] != before["snapshot_retention_limit"]:
-        want("snapshot_retention_limit", "SnapshotRetentionLimit", params["snapshot_retention_limit"])
-    if token_given(params) and (not before["auth_token_enabled"] or params["auth_token_update"] == "always"):
-        if not before["transit_encryption"]:
-            module.fail_json(msg="auth_token needs transit encryption, and replication group {0} has none".format(group_id))
-        modify["AuthToken"] = None  # read by update() just before it is sent, never in check mode
-        modify["AuthTokenUpdateStrategy"] = params["auth_token_update_strategy"]
-        after["auth_token_enabled"] = True
-        after["auth_token"] = "updated ({0})".format(params["auth_token_update_strategy"])
-
-    count = params["num_cache_clusters"]
-    if count is not None and count != before["num_cache_clusters"]:
-        after["num_cache_clusters"] = count
-    else:
-        count = None
-    if after["automatic_failover"] and after["num_cache_clusters"] < 2:
-        module.fail_json(msg="automatic_failover needs num_cache_clusters of 2 or more; replication group {0} would have {1}".format(
-            group_id, after["num_cache_clusters"]))
-
-    to_set, to_remove = {}, []
-    if params["tags"] is not None:
-        to_set, to_remove = compare_aws_tags(before["tags"], params["tags"], params["purge_tags"])
-        tags = dict((k, v) for k, v in before["tags"].items() if k not in to_remove)
-        tags.update(to_set)
-        after["tags"] = tags
-    return modify, count, to_set, to_remove, after
 
 
 def _modify(module, client, group_id, request):
@@ -521,8 +409,8 @@ def update(module, client, group):
         group = ec_utils.wait_for_replication_group(module, client, group_id, params["wait_timeout"])
     cluster = ec_utils.describe_cache_cluster(module, client, ec_utils.primary_cluster_id(group))
     tags = ec_utils.resource_tags(module, client, group["ARN"]) if params["tags"] is not None else {}
-    before = current_settings(group, cluster, tags)
-    modify, count, to_set, to_remove, after = plan_update(module, before)
+    before = ec_utils.current_settings(group, cluster, tags)
+    modify, count, to_set, to_remove, after = ec_utils.plan_update(module, before)
     changes = sorted(k for k in after if after[k] != before.get(k))
     changed = bool(changes)
     diff = dict(before=before, after=after)
@@ -546,15 +434,8 @@ def update(module, client, group):
         _set_node_count(module, client, group_id, before["num_cache_clusters"], count)
         if wait:
             ec_utils.wait_for_replication_group(module, client, group_id, timeout)
-    try:
-        if to_remove:
-            client.remove_tags_from_resource(aws_retry=True, ResourceName=group["ARN"], TagKeys=to_remove)
-        if to_set:
-            client.add_tags_to_resource(
-                aws_retry=True, ResourceName=group["ARN"], Tags=ansible_dict_to_boto3_tag_list(to_set, "Key", "Value")
-            )
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        _aws_error(module, err, "Could not tag replication group {0}".format(group_id))
+    ensure_tags(module, client, "elasticache", group["ARN"], before["tags"], params["tags"], params["purge_tags"],
+                "Could not tag replication group {0}".format(group_id))
     group = ec_utils.describe_replication_group(module, client, group_id) or group
     module.exit_json(**result_from(group, changes, True, diff))
 

@@ -97,18 +97,6 @@ from ansible_collections.stackops.ecs_webstack.plugins.module_utils import elast
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import client as aws_client
 
 
-def differences(current, description, subnets):
-    """As community.aws.elasticache_subnet_group decides between create, modify and nothing."""
-    if current is None:
-        return ["missing"]
-    out = []
-    if description and current["description"] != description:
-        out.append("description")
-    if subnets and set(current["subnet_ids"]) != set(subnets):
-        out.append("subnets")
-    return out
-
-
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
@@ -122,7 +110,7 @@ def main():
         changed=False,
         exists=current is not None,
         subnet_group=current or {},
-        differences=differences(current, module.params["description"], module.params["subnets"]),
+        differences=ec_utils.subnet_group_differences(current, module.params["description"], module.params["subnets"]),
     )
 
 

@@ -14,6 +14,7 @@ from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs as ecs_utils
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils import ecs_taskdefinition
 from ansible_collections.stackops.ecs_webstack.plugins.modules import ecs_service_deploy
 
 TD1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/stack-dev-backend:1"
@@ -394,10 +395,10 @@ def expect_delete(stub, arns, failures=()):
 
 
 def test_family_of_an_arn_or_a_family_revision():
-    assert ecs_utils.task_definition_family(td_arn("stack-dev-backend", 12)) == "stack-dev-backend"
-    assert ecs_utils.task_definition_family("stack-dev-backend2:1") == "stack-dev-backend2"
-    assert ecs_utils.batches(list(range(23))) == [list(range(10)), list(range(10, 20)), [20, 21, 22]]
-    assert ecs_utils.batches([]) == []
+    assert ecs_taskdefinition.task_definition_family(td_arn("stack-dev-backend", 12)) == "stack-dev-backend"
+    assert ecs_taskdefinition.task_definition_family("stack-dev-backend2:1") == "stack-dev-backend2"
+    assert ecs_taskdefinition.batches(list(range(23))) == [list(range(10)), list(range(10, 20)), [20, 21, 22]]
+    assert ecs_taskdefinition.batches([]) == []
 
 
 def test_absent_deregisters_then_deletes_every_revision_of_exactly_the_family(stub, run_module):

@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: ecs_webstack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the drift filters (network_drift, ecs_cluster_drift, secrets_drift, ecr_settings) share.
+"""What every comparator of the collection shares: tags and JSON documents compared once.
 
-Each filter says whether an amazon.aws/community.aws module would change a resource, so each must
-compare tags and JSON policy documents exactly as those modules do. That comparison lives here once:
-the modules all use amazon.aws's compare_aws_tags (through module_utils/aws_common.tag_diff, which the
-collection's own modules use too), and take policies either as JSON text or as data.
-Controller-side code (plugin_utils, not module_utils): it runs inside filters and raises their error.
+Each resource kind has ONE comparator (docs/comparisons.md lists them): a function in module_utils
+that answers "does this resource need a change?". The collection's modules call it, and so do the
+filters the roles use before they run an amazon.aws/community.aws module (the filter only turns
+ComparisonError into AnsibleFilterError). This file holds the pieces those comparators share: tag
+comparison as amazon.aws's compare_aws_tags does it (through aws_common.tag_diff, the same code the
+modules write tags with) and policy documents given as JSON text or as data.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,11 +17,14 @@ __metaclass__ = type
 
 import json
 
-from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.aws_common import foreign_tags, tag_diff
+
+
+class ComparisonError(ValueError):
+    """A comparator was handed something it cannot compare (the filters raise it as AnsibleFilterError)."""
 
 
 def json_document(value, what):
@@ -33,8 +37,13 @@ def json_document(value, what):
         try:
             return json.loads(value)
         except ValueError as exc:
-            raise AnsibleFilterError("%s is not a JSON document (%s): %r" % (what, exc, value))
+            raise ComparisonError("%s is not a JSON document (%s): %r" % (what, exc, value))
     return value
+
+
+def text_tags(tags):
+    """Tags as text, as the modules send them."""
+    return dict((to_text(k), to_text(v)) for k, v in (tags or {}).items())
 
 
 def tag_differences(current, wanted, purge=True):
@@ -44,8 +53,8 @@ def tag_differences(current, wanted, purge=True):
     aws:* tags are never purged. Tag values are not secret, so the lines show them."""
     if wanted is None:
         return []
-    current = _text_tags(current)
-    wanted = dict((k, v) for k, v in _text_tags(wanted).items() if not k.startswith("aws:"))
+    current = text_tags(current)
+    wanted = dict((k, v) for k, v in text_tags(wanted).items() if not k.startswith("aws:"))
     to_set, to_remove = tag_diff(current, wanted, purge)
     out = []
     for key in sorted(to_set):
@@ -59,9 +68,4 @@ def tag_differences(current, wanted, purge=True):
 
 def tags_carry(tags, wanted):
     """True when `tags` hold every wanted tag with its value (others may be there too)."""
-    return not foreign_tags(_text_tags(tags), _text_tags(wanted))
-
-
-def _text_tags(tags):
-    """Tags as text, as the modules send them."""
-    return dict((to_text(k), to_text(v)) for k, v in (tags or {}).items())
+    return not foreign_tags(text_tags(tags), text_tags(wanted))

@@ -1,9 +1,9 @@
-"""The tag and policy-document comparison every drift filter shares (plugin_utils/drift.py)."""
+"""The tag and policy-document comparison every comparator shares (module_utils/compare.py)."""
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.stackops.ecs_webstack.plugins.plugin_utils.drift import (
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.compare import (
+    ComparisonError,
     json_document,
     tag_differences,
     tags_carry,
@@ -63,5 +63,5 @@ def test_json_document_parses_text_and_keeps_data(value, expected):
 
 
 def test_broken_document_names_the_variable():
-    with pytest.raises(AnsibleFilterError, match=r"ecr_repository_policy is not a JSON document \(.*\): '\{not json'"):
+    with pytest.raises(ComparisonError, match=r"ecr_repository_policy is not a JSON document \(.*\): '\{not json'"):
         json_document("{not json", "ecr_repository_policy")
