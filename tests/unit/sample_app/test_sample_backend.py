@@ -179,8 +179,10 @@ def test_after_sigterm_it_serves_new_connections_for_the_lame_duck_time_then_sto
 
 
 def _refused(port):
+    """No new connection is served: refused, or reset (a connect that reached the listen backlog just before the
+    socket closed is reset by the kernel, never accepted: seen under load in CI)."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     return False
