@@ -43,11 +43,17 @@ MONGODB_URI = "mongodb+srv://app:not-a-real-password@cluster0.example.mongodb.ne
 
 
 def load_product_ecs():
-    """plugins/module_utils/ecs.py, the product's reading of a deployment (steady_state)."""
-    spec = importlib.util.spec_from_file_location("product_ecs", os.path.join(REPO, "plugins", "module_utils", "ecs.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """plugins/module_utils/ecs.py, the product's reading of a deployment (steady_state), imported as the collection
+    imports it (it imports the collection's other module_utils): through the checkout's link under .build/collections,
+    which make's collection-link (and tests/unit/conftest.py) create."""
+    collections = os.path.join(REPO, ".build", "collections")
+    link = os.path.join(collections, "ansible_collections", "stackops", "ecs_webstack")
+    if not os.path.islink(link) and not os.path.isdir(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(REPO, link)
+    if collections not in sys.path:
+        sys.path.insert(0, collections)
+    return importlib.import_module("ansible_collections.stackops.ecs_webstack.plugins.module_utils.ecs")
 
 
 def labelled(kind="containers"):
