@@ -334,13 +334,14 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True  # a hung client must not keep the process alive past the drain
     block_on_close = False
 
-    def __init__(self, settings):
+    def __init__(self, settings, handler=Handler):
+        """HANDLER: another image built on this one (sample_app/worker) serves its own routes."""
         self.settings = settings
         self.redis = (RedisClient(settings.redis_host, settings.redis_port, settings.redis_tls,
                                   settings.redis_auth_token) if settings.redis_host else None)
         self._in_flight = 0
         self._idle = threading.Condition()
-        super().__init__((settings.listen_address, settings.port), Handler)
+        super().__init__((settings.listen_address, settings.port), handler)
 
     def process_request_thread(self, request, client_address):
         with self._idle:
