@@ -15,10 +15,11 @@ Images made (the emulated ECS maps ECR repository R, tag T to local_image(R, T))
     localhost/<prefix>/backend:<tag>             APP_VERSION = the tag without "local-"
     localhost/<prefix>/backend:local-0002        APP_VERSION 0002 (a second version to roll out)
     localhost/<prefix>/backend:local-broken      GET /health answers 500, everything else works
+    localhost/<prefix>/worker:<tag>              FROM localhost/<prefix>/backend:<tag> (its Redis client)
 
 Caching: the base's rootfs tarball is kept in ${WEBSTACK_CACHE_DIR:-~/.cache/ecs_webstack}; an image is
-rebuilt only when its inputs (the build context's files, the build arguments, the base image's id),
-kept as the label stackops.ecs_webstack.inputs, changed.
+rebuilt only when its inputs (the build context's files, the build arguments, the id of the image it is built
+FROM: the base, or for the worker the backend), kept as the label stackops.ecs_webstack.inputs, changed.
 
 podman runs here only with the project's containers.conf (tools/containers/containers.conf) passed by
 CONTAINERS_CONF: use podman_env() or podman() for every podman call.
@@ -207,12 +208,14 @@ def _remove_rootfs(path: str) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class SampleImage:
-    """One local image of the sample app: sample_app/<component>/ built with these build arguments."""
+    """One local image of the sample app: sample_app/<component>/ built with these build arguments, FROM the
+    base (build argument BASE), or FROM the sample image PARENT (a reference; its build arguments name it)."""
 
     component: str
     repository: str
     tag: str
     build_args: tuple = ()
+    parent: str = ""
 
     @property
     def ref(self) -> str:
@@ -234,8 +237,11 @@ def sample_images(prefix: str = DEFAULT_PREFIX, tag: str = DEFAULT_TAG) -> list:
         return SampleImage("backend", prefix + "/backend", image_tag,
                            (("APP_VERSION", app_version(image_tag)),) + extra_args)
 
+    backend_ref = backend(tag).ref
     images = [SampleImage("frontend", prefix + "/frontend", tag), backend(tag), backend(SECOND_VERSION_TAG),
-              backend(BROKEN_TAG, ("APP_HEALTH_BROKEN", "true"))]
+              backend(BROKEN_TAG, ("APP_HEALTH_BROKEN", "true")),
+              # After its parent: build_images makes them in this order.
+              SampleImage("worker", prefix + "/worker", tag, (("BACKEND_IMAGE", backend_ref),), parent=backend_ref)]
     unique = {}
     for image in images:  # --tag local-0002 names the second version's image: build it once
         unique.setdefault(image.ref, image)
@@ -265,9 +271,10 @@ def inputs_sha(image: SampleImage, base_id: str) -> str:
 
 
 def build_image(image: SampleImage, base: str, base_id: str, log=print) -> bool:
-    """Build IMAGE from BASE unless an image of the same inputs exists; True when it built."""
+    """Build IMAGE from BASE (or from its parent, which must exist) unless an image of the same inputs exists;
+    True when it built."""
     started = time.monotonic()
-    inputs = inputs_sha(image, base_id)
+    inputs = inputs_sha(image, image_inspect(image.parent)["Id"] if image.parent else base_id)
     previous_id = None
     if image_exists(image.ref):
         if image_label(image.ref, INPUTS_LABEL) == inputs:
@@ -275,7 +282,9 @@ def build_image(image: SampleImage, base: str, base_id: str, log=print) -> bool:
             return False
         previous_id = image_inspect(image.ref)["Id"]
     args = ["build", "--pull=never", "--file", os.path.join(image.context, LOCAL_CONTAINERFILE),
-            "--build-arg", "BASE=" + base, "--label", "%s=%s" % (INPUTS_LABEL, inputs), "--tag", image.ref]
+            "--label", "%s=%s" % (INPUTS_LABEL, inputs), "--tag", image.ref]
+    if not image.parent:
+        args += ["--build-arg", "BASE=" + base]
     for name, value in image.build_args:
         args += ["--build-arg", "%s=%s" % (name, value)]
     podman(*args, image.context)
@@ -323,7 +332,7 @@ def main(argv=None) -> int:
                        ("all", "base, then build")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--prefix", default=DEFAULT_PREFIX, help="repository prefix (default %(default)s)")
-        command.add_argument("--tag", default=DEFAULT_TAG, help="frontend and backend tag (default %(default)s)")
+        command.add_argument("--tag", default=DEFAULT_TAG, help="frontend, backend and worker tag (default %(default)s)")
         if name == "build":
             command.add_argument("--base", help="base image (default: the one `base` makes, %s)" % base_ref())
     options = parser.parse_args(argv)

@@ -64,6 +64,34 @@ def test_local_containerfiles_put_the_same_files_at_the_same_paths(component):
             assert arguments(local, keyword) == arguments(dockerfile, keyword), keyword
 
 
+def test_worker_images_are_built_from_the_backend_image():
+    """The worker imports the backend's Redis client: both of its images start FROM the backend's, given as
+    BACKEND_IMAGE, and add only worker.py beside app.py, run as the backend's user."""
+    dockerfile, local = SAMPLE_APP / "worker" / "Dockerfile", SAMPLE_APP / "worker" / "Containerfile.local"
+    for path in (dockerfile, local):
+        assert arguments(path, "ARG")[0] == "BACKEND_IMAGE" and arguments(path, "FROM") == ["${BACKEND_IMAGE}"]
+        assert copies(path) == {"/app/worker.py": ["worker.py"]}
+        assert "/app/app.py" in copies(SAMPLE_APP / "backend" / "Dockerfile")
+        assert json.loads(arguments(path, "CMD")[0]) == ["python", "/app/worker.py"]
+        assert arguments(path, "USER") == arguments(SAMPLE_APP / "backend" / "Dockerfile", "USER")
+        assert arguments(path, "EXPOSE") == ["8081"]
+    assert (SAMPLE_APP / "worker" / "worker.py").is_file()
+
+
+def test_inputs_of_an_image_built_from_another_follow_its_parent(monkeypatch):
+    """A backend rebuilt is a new parent id: the worker's inputs change, so build rebuilds it."""
+    worker = next(image for image in images.sample_images() if image.component == "worker")
+    assert worker.parent
+    assert images.inputs_sha(worker, "backend-1") != images.inputs_sha(worker, "backend-2")
+    seen = []
+    monkeypatch.setattr(images, "image_inspect", lambda ref: seen.append(ref) or {"Id": "id-of-" + ref})
+    monkeypatch.setattr(images, "image_exists", lambda ref: True)
+    monkeypatch.setattr(images, "image_label", lambda ref, label: images.inputs_sha(worker, "id-of-" + worker.parent))
+    monkeypatch.setattr(images, "podman", lambda *args, **kwargs: pytest.fail("would build: %s" % (args,)))
+    assert images.build_image(worker, "base-ref", "base-id", log=lambda line: None) is False  # cached: same parent
+    assert seen == [worker.parent]
+
+
 def test_frontend_files_are_where_the_rendered_configuration_serves_from():
     root = NGINX_DEFAULTS["nginx_discovery_static_root"]
     assert "root {{ nginx_discovery_static_root }};" in NGINX_TEMPLATE and "index index.html;" in NGINX_TEMPLATE
@@ -108,9 +136,17 @@ def test_image_names_are_the_ones_the_emulated_ecs_maps_to():
         ("localhost/webstack-local/backend:local-0001", {"APP_VERSION": "0001"}),
         ("localhost/webstack-local/backend:local-0002", {"APP_VERSION": "0002"}),
         ("localhost/webstack-local/backend:local-broken", {"APP_VERSION": "broken", "APP_HEALTH_BROKEN": "true"}),
+        ("localhost/webstack-local/worker:local-0001", {"BACKEND_IMAGE": "localhost/webstack-local/backend:local-0001"}),
     ]
     assert [image.ref for image in images.sample_images("p", "local-0002")] == [
-        "localhost/p/frontend:local-0002", "localhost/p/backend:local-0002", "localhost/p/backend:local-broken"]
+        "localhost/p/frontend:local-0002", "localhost/p/backend:local-0002", "localhost/p/backend:local-broken",
+        "localhost/p/worker:local-0002"]
+    # The worker is built FROM the backend of its tag, after it.
+    built = [image.ref for image in images.sample_images()]
+    for image in images.sample_images("p", "local-0002") + images.sample_images():
+        assert not image.parent or dict(image.build_args)["BACKEND_IMAGE"] == image.parent == image.ref.replace(
+            "/worker:", "/backend:")
+    assert built.index("localhost/webstack-local/backend:local-0001") < built.index("localhost/webstack-local/worker:local-0001")
     assert re.fullmatch(r"localhost/webstack-base:[0-9a-f]{12}", images.base_ref())
 
 
