@@ -8,14 +8,28 @@ rebuilds an image only when its context changed, so this costs about a minute on
 import importlib.util
 import shutil
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
+STOP_TIMEOUT = 10  # podman's SIGKILL comes after this: a clean stop is far quicker
 
-_spec = importlib.util.spec_from_file_location("webstack_images_tool", REPO / "tools" / "containers" / "images.py")
-images = importlib.util.module_from_spec(_spec)
-sys.modules["webstack_images_tool"] = images
-_spec.loader.exec_module(images)
+
+def _load(name, path):
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+images = _load("webstack_images_tool", REPO / "tools" / "containers" / "images.py")
+# The sample app's unit-test helpers: TLS files, free_port, wait_until (under the name its unit tests import).
+testlib = _load("sample_app_testlib", REPO / "tests" / "unit" / "sample_app" / "sample_app_testlib.py")
+free_port, wait_until = testlib.free_port, testlib.wait_until
 
 
 def require_images(prefix=images.DEFAULT_PREFIX, tag=images.DEFAULT_TAG):
@@ -27,3 +41,29 @@ def require_images(prefix=images.DEFAULT_PREFIX, tag=images.DEFAULT_TAG):
     if not all(images.image_exists(ref) for ref in refs):
         assert images.main(["all", "--prefix", prefix, "--tag", tag]) == 0, "python tools/containers/images.py all failed"
     return refs
+
+
+def get(port, path):
+    """(status, headers, body) of GET http://127.0.0.1:PORT/PATH; (None, ...) when nothing answers yet."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=2) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None, None, ""
+
+
+def logs(name):
+    """What the container wrote, stdout and stderr."""
+    result = images.podman("logs", name)
+    return result.stdout + result.stderr
+
+
+def stop_cleanly(name):
+    """podman stop sends the image's stop signal; the container must exit 0 long before the SIGKILL."""
+    started = time.monotonic()
+    images.podman("stop", "--time", str(STOP_TIMEOUT), name)
+    elapsed = time.monotonic() - started
+    exit_code = images.podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip()
+    assert (exit_code, elapsed < 3) == ("0", True), (exit_code, elapsed, logs(name))

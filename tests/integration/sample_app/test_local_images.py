@@ -9,87 +9,16 @@ their ports published on 127.0.0.1 only.
 """
 
 import base64
-import os
-import socket
-import time
-import urllib.error
-import urllib.request
 
 import jinja2
 import pytest
 import yaml
 
-from .containers import REPO, images, require_images
+from .containers import REPO, get, images, stop_cleanly, wait_until
 
 PREFIX, TAG = images.DEFAULT_PREFIX, images.DEFAULT_TAG
-STOP_TIMEOUT = 10  # podman's SIGKILL comes after this: a clean stop is far quicker
 NGINX_DEFAULTS = yaml.safe_load((REPO / "roles" / "nginx_discovery" / "defaults" / "main.yml").read_text())
 NGINX_TEMPLATE = (REPO / "roles" / "nginx_discovery" / "templates" / "default.conf.j2").read_text()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
-
-
-@pytest.fixture(scope="module")
-def network():
-    require_images()
-    name = "webstack-sample-smoke-%d" % os.getpid()
-    images.podman("network", "create", name)
-    yield name
-    images.podman("network", "rm", "--force", name, check=False)
-
-
-@pytest.fixture
-def run_container(network):
-    """run_container(ref, container_port, *command, **env) -> (name, host port on 127.0.0.1)."""
-    names = []
-
-    def run(ref, container_port, *command, **env):
-        name = "webstack-sample-smoke-%d-%d" % (os.getpid(), len(names))
-        port = free_port()
-        args = ["run", "--detach", "--name", name, "--network", network, "--publish", "127.0.0.1:%d:%d" % (port, container_port),
-                "--stop-timeout", str(STOP_TIMEOUT)]
-        for key, value in env.items():
-            args += ["--env", "%s=%s" % (key, value)]
-        images.podman(*args, ref, *command)
-        names.append(name)
-        return name, port
-
-    yield run
-    for name in names:
-        images.podman("rm", "--force", "--time", "0", name, check=False)
-
-
-def get(port, path):
-    """(status, headers, body) of GET http://127.0.0.1:PORT/PATH; (None, ...) when nothing answers yet."""
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=2) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None, None, ""
-
-
-def stop_cleanly(name):
-    """podman stop sends the image's stop signal; the container must exit 0 long before the SIGKILL."""
-    started = time.monotonic()
-    images.podman("stop", "--time", str(STOP_TIMEOUT), name)
-    elapsed = time.monotonic() - started
-    exit_code = images.podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip()
-    assert (exit_code, elapsed < 3) == ("0", True), (exit_code, elapsed, images.podman("logs", name).stdout)
 
 
 @pytest.mark.parametrize("tag, health, version", [(TAG, 200, "0001"), ("local-0002", 200, "0002"),

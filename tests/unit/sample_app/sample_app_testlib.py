@@ -69,14 +69,18 @@ def _certificate(subject_name, public_key, issuer_name, issuer_key, *, ca, sans=
 
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory):
-    """A throwaway CA, a server certificate it signed for localhost only (not 127.0.0.1: a name the
+    """TLS files for a Redis on 127.0.0.1 whose certificate names localhost (write_tls_files)."""
+    return write_tls_files(tmp_path_factory.mktemp("tls"), REDIS_HOSTNAME)
+
+
+def write_tls_files(work, server_name):
+    """A throwaway CA, a server certificate it signed for SERVER_NAME only (not 127.0.0.1: a name the
     certificate does not carry), and a second CA that signed nothing here (a trust store that must not
-    accept the server)."""
+    accept the server), written in WORK: {"ca", "other_ca", "cert", "key"} -> path."""
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
     from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
 
-    work = tmp_path_factory.mktemp("tls")
     pem = serialization.Encoding.PEM
 
     def write_key(key, name):
@@ -88,8 +92,8 @@ def tls_files(tmp_path_factory):
     ca_key, other_ca_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _key in range(3))
     ca = _certificate("sample-app test CA", ca_key.public_key(), "sample-app test CA", ca_key, ca=True)
     other_ca = _certificate("unrelated CA", other_ca_key.public_key(), "unrelated CA", other_ca_key, ca=True)
-    server = _certificate(REDIS_HOSTNAME, server_key.public_key(), "sample-app test CA", ca_key, ca=False,
-                          sans=(x509.DNSName(REDIS_HOSTNAME),))
+    server = _certificate(server_name, server_key.public_key(), "sample-app test CA", ca_key, ca=False,
+                          sans=(x509.DNSName(server_name),))
     files = {"ca": work / "ca.pem", "other_ca": work / "other-ca.pem", "cert": work / "server.pem",
              "key": write_key(server_key, "server.key")}
     files["ca"].write_bytes(ca.public_bytes(pem))
