@@ -3,8 +3,9 @@ mode, every task a podman container, and the sample app answering through nginx 
 
 One deploy for the module (emulators of its own, WEBSTACK_ECS_TASKS=containers, beside the worker's instant
 ones), then, in order: what a user sees (the page, /api from every backend task, the Redis counter), who may
-reach Redis, the Mongo URI in no output, a backend container killed under load, an image update under load, a
-broken image stopped by the circuit breaker, a headless browser, and destroy.yml stopping every container.
+reach Redis, the worker (the third service: its counter moves, nobody reaches it), the Mongo URI in no output, a
+backend container killed under load, an image update under load, a broken image stopped by the circuit breaker, a
+headless browser, and destroy.yml stopping every container.
 
 Load goes through the site address (127.0.0.1:<site port>, site_forwarder.py: the frontend task's published
 port), one new connection per request, as many users would.
@@ -221,6 +222,45 @@ def test_the_mongodb_uri_appears_in_no_output_or_log(stack):
     assert [where for where, text in texts.items() if password in text] == []
 
 
+def in_container(container, *command, check=False):
+    return podman("exec", container, *command, check=check)
+
+
+def worker_status(container):
+    """The worker's /status, asked inside its own container (nothing outside may reach it)."""
+    run = in_container(container, "python3", "-c", "import urllib.request; print(urllib.request.urlopen("
+                       "'http://127.0.0.1:8081/status', timeout=5).read().decode())")
+    return json.loads(run.stdout) if run.returncode == 0 else None
+
+
+def reaches(container, url):
+    """Whether ``container`` gets an HTTP answer from ``url`` (curl, 3 s): the frontend image has curl."""
+    return in_container(container, "curl", "-sS", "-o", "/dev/null", "-m", "3", url).returncode == 0
+
+
+def test_the_worker_counts_on_redis_and_is_reachable_by_nobody(stack):
+    """The third service of the local inventory (webstack_services): a worker that reaches Redis and that no
+    service reaches. Its counter goes up; the frontend's task reaches a backend task but not the worker's; the
+    worker publishes no port on the host and is not in Cloud Map."""
+    workers = wait_for("a healthy worker task", lambda: [t for t in running_tasks(stack, "worker")
+                                                         if t.get("healthStatus") == "HEALTHY"], timeout=180)
+    worker = container_of(workers[0], "worker")
+    first = wait_for("the worker's first ticks", lambda: (worker_status(worker) or {}).get("ticks"), timeout=60)
+    later = wait_for("more ticks", lambda: (worker_status(worker) or {}).get("ticks", 0) > first and worker_status(worker),
+                     timeout=30)
+    assert later["last_value"] >= later["ticks"] and later["last_error"] is None, later
+
+    frontend = container_of(running_tasks(stack, "frontend")[0], "frontend")
+    backend_address = address(running_tasks(stack, "backend")[0])
+    # The positive control: the same probe reaches what the frontend's security group is admitted to.
+    assert reaches(frontend, "http://%s:8080/health" % backend_address)
+    assert not reaches(frontend, "http://%s:8081/health" % address(workers[0]))
+    bindings = json.loads(podman("inspect", "--format", "{{json .HostConfig.PortBindings}}", worker).stdout or "null")
+    assert not bindings, bindings
+    names = ecs(stack).describe_services(cluster=CLUSTER, services=["worker"])["services"][0].get("serviceRegistries")
+    assert not names
+
+
 def test_a_backend_container_killed_under_load_loses_no_request(stack):
     before = running_tasks(stack, "backend")
     victim = before[0]
@@ -291,6 +331,12 @@ def test_a_headless_browser_shows_an_answer_from_the_api(stack):
 def test_destroy_stops_every_container_it_started(stack):
     run = playbook(stack, "destroy.yml", "-e", "webstack_destroy_confirm=yes", timeout=900)
     assert run.rc == 0, run.output[-4000:]
+    client = ecs(stack)
+    try:
+        found = client.describe_services(cluster=CLUSTER, services=["frontend", "backend", "worker"])["services"]
+    except client.exceptions.ClusterNotFoundException:
+        found = []
+    assert all(s["status"] == "INACTIVE" for s in found), found
     wait_for("every container of the stack to stop", lambda: not podman(
         "ps", "--all", "--filter", "label=%s=%d" % (OWNER_LABEL, stack.cfg["moto_port"]), "--format", "{{.Names}}"
     ).stdout.split(), timeout=90)

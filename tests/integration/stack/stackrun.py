@@ -88,6 +88,30 @@ class Run:
         return tasks
 
 
+def legacy_inventory(directory):
+    """inventories/local as an inventory of earlier releases says it: the frontend and the backend through the
+    per-service variables (webstack_backend_cpu, ...), no webstack_services, so no worker. Written under
+    ``directory``; returns its path. The shipped list's first two entries must be what those variables' defaults
+    describe, or the copy would not be the same stack (checked here)."""
+    import shutil
+
+    import yaml
+
+    source = os.path.join(REPO, "inventories", "local")
+    target = os.path.join(directory, "legacy")
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    main = os.path.join(target, "group_vars", "all", "main.yml")
+    with open(main, encoding="utf-8") as handle:
+        settings = yaml.safe_load(handle)
+    frontend, backend = settings.pop("webstack_services")[:2]
+    assert (frontend["name"], backend["name"]) == ("frontend", "backend")
+    settings.update(webstack_frontend_image_tag=frontend["image_tag"], webstack_backend_image_tag=backend["image_tag"])
+    with open(main, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(settings, handle, default_flow_style=False, sort_keys=False)
+    return target
+
+
 def playbook(emulators, name, *args, inventory="inventories/local", timeout=900):
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
            os.path.join("playbooks", name)] + list(args)

@@ -12,9 +12,20 @@ import json
 
 import pytest
 
-from .stackrun import playbook
+from .stackrun import REPO, playbook
 
 SECOND_PLAY = "PLAY [Deploy the web stack]"
+
+
+def _services(**changes):
+    """The local inventory's webstack_services with ``changes`` (service name -> fields) laid over its entries."""
+    import os
+
+    import yaml
+
+    with open(os.path.join(REPO, "inventories", "local", "group_vars", "all", "main.yml"), encoding="utf-8") as handle:
+        services = yaml.safe_load(handle)["webstack_services"]
+    return {"webstack_services": [dict(entry, **changes.get(entry["name"], {})) for entry in services]}
 
 
 def _open(*entries, **more):
@@ -65,7 +76,20 @@ CASES = {
                 "is not a Fargate task size"),
     "ttl-0": ({"webstack_backend_discovery_ttl": 0}, "webstack_backend_discovery_ttl is 0", "use 1-300 seconds"),
     "port-70000": ({"webstack_backend_port": 70000}, "webstack_backend_port is 70000", "from 1 to 65535"),
+    # Services as data (the local inventory's webstack_services): named by entry and field.
+    "services-worker-cpu-abc": (_services(worker={"cpu": "abc"}), "webstack_services[worker].cpu", "must be a whole number"),
+    "services-unknown-reach": (_services(worker={"reaches": ["redis", "mailer"]}), "webstack_services[worker].reaches",
+                               "names 'mailer', which is neither a service"),
+    "services-typo-field": (_services(worker={"replicas": 2}), "webstack_services[worker]", "unknown field replicas"),
+    "services-worker-fargate-size": (_services(worker={"cpu": 300}),
+                                     "webstack_services[worker].cpu=300 with webstack_services[worker].memory=512",
+                                     "is not a Fargate task size"),
+    "services-and-an-old-variable": ({"webstack_backend_cpu": 512}, "webstack_backend_cpu is set, but so is webstack_services",
+                                     "move the value to webstack_services[backend].cpu"),
 }
+# The cases that set a per-service variable of earlier releases run on an inventory written for them.
+LEGACY = {case for case, (extra, _v, _s) in CASES.items()
+          if case != "services-and-an-old-variable" and any(k.startswith(("webstack_backend_", "webstack_frontend_")) for k in extra)}
 
 
 def _requests(emulators):
@@ -73,10 +97,11 @@ def _requests(emulators):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_stops_the_first_play_naming_the_variable(emulators, case):
+def test_bad_input_stops_the_first_play_naming_the_variable(emulators, legacy, case):
     extra, variable, says = CASES[case]
     emulators.reset()
-    run = playbook(emulators, "deploy.yml", "-e", json.dumps(extra), timeout=300)
+    inventory = legacy if case in LEGACY else "inventories/local"
+    run = playbook(emulators, "deploy.yml", "-e", json.dumps(extra), inventory=inventory, timeout=300)
     assert run.rc != 0, run.output[-3000:]
     text = " ".join(run.output.split())  # the callback wraps long messages
     assert variable in text and says in text, run.output[-3000:]

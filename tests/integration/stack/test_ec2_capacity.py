@@ -1,5 +1,6 @@
-"""The stack on free-tier EC2 instances (ecs_cluster_launch_type: EC2) on the local inventory: bad
-combinations stop before any change; deploy, re-deploy (changed=0) and destroy (nothing left)."""
+"""The stack on free-tier EC2 instances (ecs_cluster_launch_type: EC2) on the local inventory as earlier releases
+wrote it (frontend and backend through the per-service variables, which these settings change): bad combinations
+stop before any change; deploy, re-deploy (changed=0) and destroy (nothing left)."""
 
 import pytest
 
@@ -25,18 +26,18 @@ def _writes(requests):
         (["-e", "ecs_cluster_ec2_min_size=4"], "ecs_cluster_ec2_min_size=4 / ecs_cluster_ec2_max_size=3"),
     ],
 )
-def test_bad_ec2_settings_stop_before_any_change(emulators, extra, message):
+def test_bad_ec2_settings_stop_before_any_change(emulators, legacy, extra, message):
     emulators.reset()
-    run = playbook(emulators, "deploy.yml", *(EC2 + extra))
+    run = playbook(emulators, "deploy.yml", *(EC2 + extra), inventory=legacy)
     assert run.rc != 0
     assert message in " ".join(run.output.split()), run.output[-3000:]
     assert _writes(emulators.requests("moto")) == []
     assert _writes(emulators.requests("atlas")) == []
 
 
-def test_ec2_stack_deploys_converges_and_is_destroyed(emulators):
+def test_ec2_stack_deploys_converges_and_is_destroyed(emulators, legacy):
     emulators.reset()
-    first = playbook(emulators, "deploy.yml", *EC2)
+    first = playbook(emulators, "deploy.yml", *EC2, inventory=legacy)
     assert first.rc == 0, first.output[-4000:]
     left = stack_resources(emulators)
     assert "asg:webstack-local-ecs-instances" in left
@@ -54,15 +55,15 @@ def test_ec2_stack_deploys_converges_and_is_destroyed(emulators):
     assert services["backend"]["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
     assert definitions["frontend"]["networkMode"] == "host" and not services["frontend"].get("networkConfiguration")
 
-    again = playbook(emulators, "deploy.yml", *EC2)
+    again = playbook(emulators, "deploy.yml", *EC2, inventory=legacy)
     assert again.rc == 0, again.output[-4000:]
     assert again.changed == 0, "tasks that changed on the second run: %s" % again.changed_tasks()
 
     before = len(emulators.requests("moto"))
-    check = playbook(emulators, "deploy.yml", "--check", *EC2)
+    check = playbook(emulators, "deploy.yml", "--check", *EC2, inventory=legacy)
     assert check.rc == 0, check.output[-4000:]
     assert _writes(emulators.requests("moto")[before:]) == []
 
-    gone = playbook(emulators, "destroy.yml", "-e", "webstack_destroy_confirm=yes", *EC2)
+    gone = playbook(emulators, "destroy.yml", "-e", "webstack_destroy_confirm=yes", *EC2, inventory=legacy)
     assert gone.rc == 0, gone.output[-4000:]
     assert stack_resources(emulators) == []

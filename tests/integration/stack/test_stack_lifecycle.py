@@ -70,6 +70,45 @@ def test_a_partial_run_with_what_it_needs_keeps_the_backend_whole(emulators, dep
     assert {s["name"] for s in container["secrets"]} >= {"MONGODB_URI"}, container["secrets"]
 
 
+def test_the_worker_is_deployed_and_reachable_only_as_declared(emulators, deployed):
+    """The local inventory's third service (webstack_services: reaches redis, reached by nobody)."""
+    session, url = emulators.boto3_session()
+    ec2 = session.client("ec2", endpoint_url=url)
+    filters = [{"Name": "tag:webstack:stack", "Values": ["webstack"]}, {"Name": "tag:webstack:env", "Values": ["local"]}]
+    groups = {g["GroupName"]: g for g in ec2.describe_security_groups(Filters=filters)["SecurityGroups"]}
+    names = {g["GroupId"]: name for name, g in groups.items()}
+
+    def admitted(name):
+        return {(names[pair["GroupId"]], rule["FromPort"]) for rule in groups[name]["IpPermissions"]
+                for pair in rule.get("UserIdGroupPairs", [])}
+
+    assert groups["webstack-local-worker"]["IpPermissions"] == []
+    assert admitted("webstack-local-redis") == {("webstack-local-backend", 6379), ("webstack-local-worker", 6379)}
+    assert admitted("webstack-local-backend") == {("webstack-local-frontend", 8080)}
+    assert not any(name == "webstack-local-worker" for name, _port in admitted("webstack-local-backend"))
+
+    ecs = session.client("ecs", endpoint_url=url)
+    worker = ecs.describe_services(cluster="webstack-local", services=["worker"])["services"][0]
+    awsvpc = worker["networkConfiguration"]["awsvpcConfiguration"]
+    assert worker["desiredCount"] == 1 and worker.get("serviceRegistries", []) == []
+    assert awsvpc["securityGroups"] == [groups["webstack-local-worker"]["GroupId"]] and awsvpc["assignPublicIp"] == "DISABLED"
+    private = {s["SubnetId"] for s in ec2.describe_subnets(Filters=filters)["Subnets"] if s["CidrBlock"] in ("10.20.10.0/24", "10.20.11.0/24")}
+    assert set(awsvpc["subnets"]) <= private
+    container = ecs.describe_task_definition(taskDefinition=worker["taskDefinition"])["taskDefinition"]["containerDefinitions"][0]
+    assert container["portMappings"][0]["containerPort"] == 8081
+    assert "http://127.0.0.1:8081/health" in container["healthCheck"]["command"][1]
+    assert {e["name"] for e in container["environment"]} >= {"REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "WORKER_INTERVAL_SECONDS"}
+    # The Redis token, and not the backend's Mongo URI: each service gets its own secrets.
+    assert [s["name"] for s in container["secrets"]] == ["REDIS_AUTH_TOKEN"]
+    assert "/webstack-local/worker@sha256:" in container["image"]
+
+    resources = stack_resources(emulators)
+    for expected in ("ecr:webstack-local/worker", "ecs-service:worker", "logs:/ecs/webstack-local/worker",
+                     "iam-role:webstack-local-worker-task"):
+        assert expected in resources, expected
+    assert not [r for r in resources if r.startswith("cloudmap-service:worker.")]
+
+
 def test_secrets_never_appear_at_vvv(emulators, deployed):
     import os
 
