@@ -17,6 +17,7 @@ from ansible_collections.stackops.ecs_webstack.plugins.plugin_utils.comparison i
 
 network_drift = comparison_filter(comparators.network_drift)
 network_sg_rules = comparison_filter(comparators.network_sg_rules)
+network_sg_unresolved = comparison_filter(comparators.network_sg_unresolved)
 
 
 class FilterModule(object):
@@ -24,4 +25,5 @@ class FilterModule(object):
         return {
             "network_drift": network_drift,
             "network_sg_rules": network_sg_rules,
+            "network_sg_unresolved": network_sg_unresolved,
         }

@@ -34,6 +34,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+from collections.abc import Mapping
+
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.stackops.ecs_webstack.plugins.module_utils.compare import ComparisonError
@@ -259,19 +262,363 @@ def network_drift(current, desired):
     return {"vpc": vpc_changes, "security_groups": sg_changes, "facts": facts}
 
 
-def network_sg_rules(rules, group_ids):
+def network_sg_rules(rules, group_ids, defer=False):
     """The rules for ec2_security_group, each group_name replaced by that group's ID in this VPC.
 
     The module would look a name up itself, but it may find a group of that name in another VPC
-    and creates a bare group when it finds none; the role creates the groups in order and passes IDs."""
+    and creates a bare group when it finds none; the role creates the groups in order and passes IDs.
+    With ``defer``, a group without an ID yet is left out (a rule naming only such groups is dropped): the
+    first pass of security_groups.yml, whose second pass sets the whole rules once every group exists."""
     out = []
     for rule in rules or []:
         rule = dict(rule)
         names = _listed(rule.pop("group_name", None))
         if names:
             missing = [n for n in names if n not in (group_ids or {})]
-            if missing:
+            if missing and not defer:
                 raise ComparisonError("network_sg_rules: no security group %s has been created before this rule" % ", ".join(missing))
-            rule["group_id"] = [group_ids[n] for n in names]
+            known = [group_ids[n] for n in names if n not in missing]
+            if not known:
+                continue
+            rule["group_id"] = known
         out.append(rule)
     return out
+
+
+# --- Security groups from who may reach whom (network_services) -----------------------------------------------
+#
+# The role's security groups are derived from a list of services, each {name, port, public, reaches}: one group per
+# service plus redis (and alb). A group admits a port only from the groups of the services that reach it, so the
+# rules are the graph of "reaches", and nothing is written twice in vars/main.yml.
+
+SERVICE_FIELDS = ("name", "port", "public", "reaches")
+# Groups the role makes of its own: a service may not take their names (``redis`` is also a reach target).
+RESERVED_SERVICE_NAMES = ("redis", "alb")
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+# EC2 cannot change a group's description: the groups that existed before services became data keep theirs.
+_LEGACY_DESCRIPTIONS = {
+    "alb": "{prefix} load balancer: HTTP/HTTPS from the internet",
+    # One description with or without the ALB.
+    "frontend": "{prefix} frontend: web ports (from the ALB where there is one)",
+    "backend": "{prefix} backend: its port from the frontend only",
+    "redis": "{prefix} redis: {redis_port} from the backend only",
+}
+_DESCRIPTION_MAX = 255
+
+
+def _is_bool(value):
+    if isinstance(value, bool):
+        return True
+    return to_text(value).strip().lower() in ("yes", "no", "true", "false", "on", "off", "1", "0", "y", "n")
+
+
+def _as_bool(value):
+    if isinstance(value, bool):
+        return value
+    return to_text(value).strip().lower() in ("yes", "true", "on", "1", "y")
+
+
+def _as_port(value):
+    """A port as an int, or None (a bool is no port)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        port = int(to_text(value).strip())
+    except ValueError:
+        return None
+    return port if 1 <= port <= 65535 else None
+
+
+def network_services_errors(services, label="network_services"):
+    """Why network_services cannot be turned into security groups: one message per problem, [] when it can.
+
+    ``label`` is the name the user set (the role's network_var_names). Every message names it and the entry."""
+    label = to_text(label or "network_services")
+    if not isinstance(services, (list, tuple)):
+        return ["%s must be a list of services, each {name, port, public, reaches} (got %s)." % (label, type(services).__name__)]
+    errors = []
+    names = []
+    first_index = {}
+    for index, entry in enumerate(services):
+        where = "%s[%d]" % (label, index)
+        if not isinstance(entry, Mapping):
+            errors.append("%s must be a mapping {name, port, public, reaches} (got %r)." % (where, entry))
+            names.append(None)
+            continue
+        name = entry.get("name")
+        name = to_text(name) if isinstance(name, (str, int)) and not isinstance(name, bool) else None
+        names.append(name)
+        if name:
+            where = "%s (%s)" % (where, name)
+        unknown = sorted(to_text(key) for key in entry if key not in SERVICE_FIELDS)
+        if unknown:
+            errors.append("%s has unknown key(s) %s: use %s." % (where, ", ".join(unknown), ", ".join(SERVICE_FIELDS)))
+        if name is None:
+            errors.append("%s needs a name (a string)." % where)
+        elif name in RESERVED_SERVICE_NAMES:
+            errors.append(
+                "%s: the name %s is the network role's own security group (%s); give the service another name."
+                % (where, name, " and ".join(RESERVED_SERVICE_NAMES)))
+        elif not _SERVICE_NAME.match(name):
+            errors.append(
+                "%s: the name '%s' must be lowercase letters, digits and hyphens, start with a letter and be at most "
+                "32 characters long." % (where, name))
+        elif name in first_index:
+            errors.append("%s: the name %s is taken by %s[%d] already; give every service its own name."
+                          % (where, name, label, first_index[name]))
+        else:
+            first_index[name] = index
+        if _as_port(entry.get("port")) is None:
+            errors.append("%s: port %r is no port: give an integer from 1 to 65535." % (where, entry.get("port")))
+        if entry.get("public") is not None and not _is_bool(entry.get("public")):
+            errors.append("%s: public must be true or false (got %r)." % (where, entry.get("public")))
+        reaches = entry.get("reaches")
+        if reaches is not None and not (isinstance(reaches, (list, tuple))
+                                        and all(isinstance(r, str) for r in reaches)):
+            errors.append("%s: reaches must be a list of service names and/or redis (got %r)." % (where, reaches))
+    known = []
+    for name in names:
+        if name and name not in known and name not in RESERVED_SERVICE_NAMES:
+            known.append(name)
+    for index, entry in enumerate(services):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("reaches"), (list, tuple)):
+            continue
+        where = "%s[%d]" % (label, index) + (" (%s)" % names[index] if names[index] else "")
+        bad = [to_text(r) for r in entry["reaches"] if isinstance(r, str) and r != "redis" and r not in known]
+        if bad:
+            errors.append(
+                "%s: reaches %s, which %s neither a service of %s (%s) nor redis."
+                % (where, ", ".join("'%s'" % b for b in bad), "is" if len(bad) == 1 else "are", label,
+                   ", ".join(known) or "none"))
+    return errors
+
+
+def _normalized_services(services):
+    errors = network_services_errors(services)
+    if errors:
+        raise ComparisonError(" ".join(errors))
+    out = []
+    for entry in services:
+        reaches = []
+        for target in entry.get("reaches") or []:
+            if target not in reaches:
+                reaches.append(to_text(target))
+        out.append({"name": to_text(entry["name"]), "port": _as_port(entry["port"]),
+                    "public": _as_bool(entry.get("public", False)), "reaches": reaches})
+    return out
+
+
+def _creation_order(services, needs):
+    """Services so that a group's rules name only groups made before it, where the graph allows (Kahn's algorithm,
+    ties in the list's order); a cycle is broken at its first service in the list (security_groups.yml then
+    adds, in a second pass, the rules that named a group made after it)."""
+    order = []
+    left = [s["name"] for s in services]
+    while left:
+        ready = [name for name in left if not (needs[name] - set(order) - set([name]))]
+        pick = ready[0] if ready else left[0]
+        order.append(pick)
+        left.remove(pick)
+    return order
+
+
+def _sources_text(names):
+    names = ["the %s" % n for n in names]
+    return names[0] if len(names) == 1 else "%s and %s" % (", ".join(names[:-1]), names[-1])
+
+
+def _new_description(prefix, service, sources):
+    parts = []
+    if service["public"]:
+        parts.append("web ports (from the ALB where there is one)")
+    if sources:
+        text = "its port from %s" % _sources_text(sources)
+        if len("%s %s: %s" % (prefix, service["name"], text)) > _DESCRIPTION_MAX - 40:
+            text = "its port from %d services" % len(sources)
+        parts.append(text + ("" if service["public"] else " only"))
+    return "%s %s: %s" % (prefix, service["name"], ", ".join(parts) if parts else "no inbound traffic")
+
+
+def _settings(settings):
+    if not isinstance(settings, Mapping):
+        raise ComparisonError("network_service_security_groups expects the settings as a mapping, got %s" % type(settings).__name__)
+    missing = [key for key in ("prefix", "tags", "frontend_ports", "redis_port") if key not in settings]
+    if missing:
+        raise ComparisonError("network_service_security_groups: the settings lack %s" % ", ".join(missing))
+    ports = [_as_port(p) for p in settings["frontend_ports"] or []]
+    redis_port = _as_port(settings["redis_port"])
+    if None in ports or redis_port is None:
+        raise ComparisonError("network_service_security_groups: frontend_ports %r / redis_port %r are not ports"
+                              % (settings["frontend_ports"], settings["redis_port"]))
+    return {"prefix": to_text(settings["prefix"]), "tags": dict(settings["tags"] or {}),
+            "alb": _as_bool(settings.get("alb", False)),
+            "alb_targets_backend": _as_bool(settings.get("alb_targets_backend", False)),
+            "frontend_ports": ports, "redis_port": redis_port}
+
+
+def service_security_groups(services, settings):
+    """The security groups the network role makes for ``services`` (network_services), in creation order.
+
+    ``settings``: prefix (network_name_prefix), tags (network_tags), alb, alb_targets_backend, frontend_ports,
+    redis_port. Each group is {key, name, description, rules, tags} (redis also rules_egress: []), the rules in
+    ec2_security_group's form with other groups named by group_name (network_sg_rules turns names into IDs):
+
+    - alb (with alb): frontend_ports from 0.0.0.0/0;
+    - one group per service, <prefix>-<name>: a public service admits frontend_ports from 0.0.0.0/0, or from the
+      ALB group with alb; a service admits its port from the group of every service that reaches it ("from the
+      <that service>"); with alb_targets_backend, from the ALB group too if a public service reaches it; a service
+      nobody reaches that is not public admits nothing;
+    - redis: redis_port from every service that reaches redis; no egress.
+
+    The groups of alb, frontend, backend and redis keep the descriptions they had before (EC2 cannot change one).
+    Raises ComparisonError (with network_services_errors' messages) on services it cannot use."""
+    services = _normalized_services(services)
+    conf = _settings(settings)
+    prefix = conf["prefix"]
+
+    def group_name(key):
+        return "%s-%s" % (prefix, key)
+
+    def rule(ports, source, desc):
+        out = {"proto": "tcp", "ports": list(ports)}
+        if source is None:
+            out["cidr_ip"] = "0.0.0.0/0"
+        else:
+            out["group_name"] = group_name(source)
+        out["rule_desc"] = desc
+        return out
+
+    def group(key, description, rules):
+        name = group_name(key)
+        tags = dict(conf["tags"])
+        tags.update({"Name": name, "webstack:purpose": key})
+        return {"key": key, "name": name, "description": description, "rules": rules, "tags": tags}
+
+    by_name = dict((s["name"], s) for s in services)
+    reached_by = dict((s["name"], [t["name"] for t in services if s["name"] in t["reaches"]]) for s in services)
+    behind_alb = set()
+    if conf["alb"] and conf["alb_targets_backend"]:
+        behind_alb = set(target for s in services if s["public"] for target in s["reaches"] if target in by_name)
+    rules_of = {}
+    for service in services:
+        name = service["name"]
+        rules = []
+        if service["public"]:
+            rules.append(rule(conf["frontend_ports"], "alb", "from the ALB") if conf["alb"]
+                         else rule(conf["frontend_ports"], None, "public web traffic"))
+        rules.extend(rule([service["port"]], source, "from the %s" % source) for source in reached_by[name])
+        if name in behind_alb and not (service["public"] and service["port"] in conf["frontend_ports"]):
+            rules.append(rule([service["port"]], "alb", "from the ALB"))
+        rules_of[name] = rules
+    needs = dict((name, set(r["group_name"][len(prefix) + 1:] for r in rules if "group_name" in r) - set(["alb"]))
+                 for name, rules in rules_of.items())
+
+    out = []
+    if conf["alb"]:
+        out.append(group("alb", _LEGACY_DESCRIPTIONS["alb"].format(prefix=prefix),
+                         [rule(conf["frontend_ports"], None, "public web traffic")]))
+    for name in _creation_order(services, needs):
+        if name in _LEGACY_DESCRIPTIONS:
+            description = _LEGACY_DESCRIPTIONS[name].format(prefix=prefix)
+        else:
+            description = _new_description(prefix, by_name[name], reached_by[name])
+        out.append(group(name, description, rules_of[name]))
+    redis = group("redis", _LEGACY_DESCRIPTIONS["redis"].format(prefix=prefix, redis_port=conf["redis_port"]),
+                  [rule([conf["redis_port"]], s["name"], "from the %s" % s["name"]) for s in services if "redis" in s["reaches"]])
+    redis["rules_egress"] = []
+    out.append(redis)
+    return out
+
+
+def network_sg_unresolved(rules, group_ids):
+    """The group names the rules name that have no ID yet (security_groups.yml sets those rules in a second pass)."""
+    out = []
+    for rule in rules or []:
+        for name in _listed(rule.get("group_name")):
+            if name not in (group_ids or {}) and name not in out:
+                out.append(name)
+    return out
+
+
+def _references(group, ids):
+    """The IDs among ``ids`` that the group's rules (ingress, egress) name, with where they are named."""
+    out = {}
+    for field in ("ip_permissions", "ip_permissions_egress"):
+        for perm in group.get(field) or []:
+            for pair in perm.get("user_id_group_pairs") or []:
+                target = pair.get("group_id")
+                if target in ids:
+                    out.setdefault(target, set()).add(field)
+    return out
+
+
+def security_group_delete_plan(groups):
+    """How to delete security groups (as ec2_security_group_info returns them) that may name each other.
+
+    EC2 refuses to delete a group that another group's rule names. Returns {'revoke': [...], 'order': [...]}:
+    ``order`` holds every group, each after every group whose rules name it (those that name others first); where
+    groups name each other in a cycle (a service reaching itself is one), each group of the cycle is in ``revoke``
+    as {group_id, group_name, description, vpc_id, ingress, egress}: its ingress rules (and, where they name one of
+    the cycle, its egress rules) are to be revoked first, after which the order holds. Without a cycle ``revoke`` is
+    empty: the deletes alone, as before."""
+    if not isinstance(groups, (list, tuple)):
+        raise ComparisonError("network_sg_delete_plan expects the list of security groups ec2_security_group_info returns")
+    groups = sorted((g for g in groups if isinstance(g, Mapping) and g.get("group_id")),
+                    key=lambda g: (to_text(g.get("group_name") or ""), to_text(g["group_id"])))
+    ids = set(g["group_id"] for g in groups)
+    refs = dict((g["group_id"], _references(g, ids)) for g in groups)
+    # Strongly connected components (Tarjan): a component of more than one group, or one that names itself, is a cycle.
+    index = {}
+    low = {}
+    stack = []
+    on_stack = set()
+    component = {}
+    counter = [0]
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(refs[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            members = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                members.append(member)
+                if member == node:
+                    break
+            for member in members:
+                component[member] = frozenset(members)
+
+    for group in groups:
+        if group["group_id"] not in index:
+            visit(group["group_id"])
+    revoke = []
+    for group in groups:
+        gid = group["group_id"]
+        cycle = component[gid]
+        if len(cycle) > 1 or gid in refs[gid]:
+            fields = set()
+            for target in cycle:
+                fields |= refs[gid].get(target, set())
+            revoke.append({"group_id": gid, "group_name": group.get("group_name"), "description": group.get("description"),
+                           "vpc_id": group.get("vpc_id"), "ingress": True,
+                           "egress": "ip_permissions_egress" in fields})
+    # After the revocations only references between components are left: delete a group once nothing left names it.
+    left_refs = dict((gid, set(t for t in refs[gid] if component[t] != component[gid])) for gid in refs)
+    order = []
+    pending = [g["group_id"] for g in groups]
+    by_id = dict((g["group_id"], g) for g in groups)
+    while pending:
+        free = [gid for gid in pending if not any(gid in left_refs[other] for other in pending if other != gid)]
+        pick = free[0] if free else pending[0]  # cannot happen: the components form no cycle
+        order.append(by_id[pick])
+        pending.remove(pick)
+    return {"revoke": revoke, "order": order}

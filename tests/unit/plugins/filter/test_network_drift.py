@@ -15,6 +15,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.stackops.ecs_webstack.plugins.filter.network_drift import FilterModule
 from ansible_collections.stackops.ecs_webstack.plugins.filter.network_drift import network_drift
 from ansible_collections.stackops.ecs_webstack.plugins.filter.network_drift import network_sg_rules
+from ansible_collections.stackops.ecs_webstack.plugins.filter.network_drift import network_sg_unresolved
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.network import service_security_groups
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STACK = {"ManagedBy": "stackops.ecs_webstack", "webstack:env": "local", "webstack:stack": "webstack"}
@@ -82,7 +84,7 @@ def sg(read_, key):
 
 
 def test_filters_are_registered_under_their_names():
-    assert sorted(FilterModule().filters()) == ["network_drift", "network_sg_rules"]
+    assert sorted(FilterModule().filters()) == ["network_drift", "network_sg_rules", "network_sg_unresolved"]
 
 
 def test_the_deployed_network_matches_and_gives_the_role_its_facts(read):
@@ -223,13 +225,15 @@ def test_a_description_is_no_drift_ec2_cannot_change_it(read):
 
 def test_the_frontend_groups_description_does_not_depend_on_the_alb():
     """Switching network_alb must not ask EC2 for a new description (it cannot change one)."""
-    import yaml
-
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(HERE))))
-    with open(os.path.join(repo, "roles", "network", "vars", "main.yml"), encoding="utf-8") as handle:
-        specs = yaml.safe_load(handle)["network_security_group_specs"]
-    frontend = [spec for spec in specs if spec["key"] == "frontend"][0]
-    assert "network_alb" not in frontend["description"]
+    services = [{"name": "frontend", "port": 80, "public": True, "reaches": ["backend"]},
+                {"name": "backend", "port": 8080, "reaches": ["redis"]},
+                {"name": "web2", "port": 80, "public": True}]
+    settings = {"prefix": PREFIX, "tags": STACK, "frontend_ports": [80, 443], "redis_port": 6379}
+    described = []
+    for alb, to_backend in ((False, False), (True, False), (True, True)):
+        groups = service_security_groups(services, dict(settings, alb=alb, alb_targets_backend=to_backend))
+        described.append(dict((g["key"], g["description"]) for g in groups if g["key"] != "alb"))
+    assert described[0] == described[1] == described[2]
 
 
 def test_egress_of_groups_the_role_leaves_egress_alone_is_not_compared(read):
@@ -275,3 +279,17 @@ def test_sg_rules_turn_group_names_into_this_vpcs_ids():
     assert rules[0]["group_name"] == "a"  # the spec itself is not changed
     with pytest.raises(AnsibleFilterError, match="no security group a has been created before this rule"):
         network_sg_rules(rules, {})
+
+
+def test_sg_rules_in_the_first_pass_leave_out_groups_still_to_be_made():
+    rules = [{"proto": "tcp", "ports": [8080], "group_name": "a", "rule_desc": "from a"},
+             {"proto": "tcp", "ports": [8080], "group_name": ["a", "b"], "rule_desc": "from a or b"},
+             {"proto": "tcp", "ports": [80], "cidr_ip": "0.0.0.0/0"}]
+    assert network_sg_rules(rules, {"b": "sg-2"}, defer=True) == [
+        {"proto": "tcp", "ports": [8080], "group_id": ["sg-2"], "rule_desc": "from a or b"},
+        {"proto": "tcp", "ports": [80], "cidr_ip": "0.0.0.0/0"},
+    ]
+    assert network_sg_unresolved(rules, {"b": "sg-2"}) == ["a"]
+    assert network_sg_unresolved(rules, {"a": "sg-1", "b": "sg-2"}) == []
+    with pytest.raises(AnsibleFilterError, match="no security group a has been created"):
+        network_sg_rules(rules, {"b": "sg-2"})
