@@ -77,6 +77,8 @@ def main(stack, env):
                 "id": sg["GroupId"],
                 "name": sg["GroupName"],
                 "vpc_id": sg["VpcId"],
+                "description": sg["Description"],
+                "purpose": tags(sg).get("webstack:purpose"),
                 "ingress": [
                     {
                         "from": r["FromPort"],
