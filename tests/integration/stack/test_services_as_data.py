@@ -50,6 +50,10 @@ def stack_shape(emulators):
     services = {}
     for service in ecs.describe_services(cluster=CLUSTER, services=arns)["services"] if arns else []:
         definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        # The definition's hash label covers the secret ARNs, whose suffix AWS makes up anew in each deploy: the
+        # containers are compared field by field instead (ARNs by secret name).
+        for container in definition["containerDefinitions"]:
+            container.get("dockerLabels", {}).pop("stackops.ecs_webstack.definition-sha256", None)
         awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration", {})
         services[service["serviceName"]] = {
             "desired": service["desiredCount"], "launch": service.get("launchType"),
