@@ -61,9 +61,11 @@ def stack_shape(emulators):
             "subnets": sorted(subnets.get(s, s) for s in awsvpc.get("subnets", [])),
             "groups": sorted(group_names.get(g, g) for g in awsvpc.get("securityGroups", [])),
             "public_ip": awsvpc.get("assignPublicIp"),
-            "definition": re.sub(r'(arn:aws:secretsmanager:[^"]+?)-[A-Za-z0-9]{6}"', r'\1"', json.dumps(
+            # The secret ARNs' suffixes and the Redis endpoint's cluster ID are AWS's own, new in every deploy.
+            "definition": re.sub(r"\.[a-z0-9]{6}\.([a-z0-9]+\.cache\.amazonaws\.com)", r".<id>.\1", re.sub(
+                r'(arn:aws:secretsmanager:[^"]+?)-[A-Za-z0-9]{6}"', r'\1"', json.dumps(
                 {k: definition.get(k) for k in ("family", "cpu", "memory", "networkMode", "containerDefinitions",
-                                                "runtimePlatform", "requiresCompatibilities")}, sort_keys=True)),
+                                                "runtimePlatform", "requiresCompatibilities")}, sort_keys=True))),
         }
     return {
         "named": sorted(r for r in resources if r.split(":", 1)[0] not in UNNAMED),
@@ -72,6 +74,17 @@ def stack_shape(emulators):
         "subnets": sorted(subnets.values()),
         "services": services,
     }
+
+
+def differences(old, new, path=""):
+    """The leaves where two shapes differ, as 'path: old != new' (a task definition compared as parsed JSON)."""
+    if isinstance(old, str) and isinstance(new, str) and old.startswith("{") and new.startswith("{"):
+        old, new = json.loads(old), json.loads(new)
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for key in sorted(set(old) | set(new)) for d in differences(old.get(key), new.get(key), path + "." + key)]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [d for index, pair in enumerate(zip(old, new)) for d in differences(pair[0], pair[1], "%s[%d]" % (path, index))]
+    return [] if old == new else ["%s: %r != %r" % (path, old, new)]
 
 
 def writes(emulators):
@@ -94,5 +107,6 @@ def test_an_inventory_of_the_old_variables_deploys_what_the_list_deploys(emulato
     for key in ("named", "counted", "groups", "subnets"):
         assert new_shape[key] == old_shape[key], key
     for name in ("frontend", "backend"):
-        assert new_shape["services"][name] == old_shape["services"][name], name
+        assert new_shape["services"][name] == old_shape["services"][name], (name, differences(
+            old_shape["services"][name], new_shape["services"][name]))
     assert new_writes == old_writes
