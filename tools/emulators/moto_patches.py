@@ -885,6 +885,39 @@ def _ecr_get_download_url_for_layer_not_found():
     responses.ECRResponse.get_download_url_for_layer = get_download_url_for_layer
 
 
+@patch(
+    "ec2-delete-referenced-security-group",
+    "EC2 DeleteSecurityGroup fails with DependencyViolation ('resource sg-... has a dependent object') when the "
+    "group is referenced by an ingress or egress rule (UserIdGroupPairs) of another security group in the same VPC "
+    "(EC2 API reference, DeleteSecurityGroup); a group's rules naming the group itself do not block it. moto deletes "
+    "the group and leaves the other group's rules naming a group that no longer exists, so a destroy that deletes a "
+    "referenced group before the groups that reference it (or without revoking a cycle) passes here and fails on AWS.",
+)
+def _ec2_delete_referenced_security_group():
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.responses.security_groups import SecurityGroups
+
+    original = SecurityGroups.delete_security_group
+
+    def delete_security_group(self):
+        self.error_on_dryrun()  # DryRun answers DryRunOperation before any dependency is looked at, as on AWS
+        backend = self.ec2_backend
+        name, group_id = self._get_param("GroupName"), self._get_param("GroupId")
+        group = backend.get_security_group_by_name_or_id(name) if name else (
+            backend.get_security_group_from_id(group_id) if group_id else None)
+        if group is not None:
+            for vpc_groups in list(backend.groups.values()):
+                for other in list(vpc_groups.values()):
+                    if other.id == group.id or other.vpc_id != group.vpc_id:
+                        continue
+                    if any(rule.source_group.get("GroupId") == group.id
+                           for rule in list(other.ingress_rules) + list(other.egress_rules)):
+                        raise DependencyViolationError("resource %s has a dependent object" % group.id)
+        return original(self)  # an unknown group: moto's InvalidGroup.NotFound
+
+    SecurityGroups.delete_security_group = delete_security_group
+
+
 def apply() -> list:
     """Install every registered patch once; return their names."""
     global _APPLIED
