@@ -110,3 +110,20 @@ def test_an_inventory_of_the_old_variables_deploys_what_the_list_deploys(emulato
         assert new_shape["services"][name] == old_shape["services"][name], (name, differences(
             old_shape["services"][name], new_shape["services"][name]))
     assert new_writes == old_writes
+
+
+def test_destroy_removes_a_service_the_inventory_no_longer_lists(emulators):
+    """The worker, deployed, then taken out of webstack_services: destroy.yml finds it in the cluster and removes it
+    with everything of its own (Cloud Map and scaling wherever they exist, task role, log group, repository)."""
+    emulators.reset()
+    deployed = playbook(emulators, "deploy.yml")
+    assert deployed.rc == 0, deployed.output[-4000:]
+    assert {"ecs-service:worker", "ecr:webstack-local/worker", "iam-role:webstack-local-worker-task",
+            "logs:/ecs/webstack-local/worker"} <= set(stack_resources(emulators))
+
+    without_worker = ["-e", json.dumps({"webstack_services": local_services()[:2]}), "-e", "webstack_destroy_confirm=yes"]
+    destroyed = playbook(emulators, "destroy.yml", *without_worker)
+    assert destroyed.rc == 0, destroyed.output[-4000:]
+    assert stack_resources(emulators) == []
+    again = playbook(emulators, "destroy.yml", *without_worker)
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
