@@ -55,17 +55,19 @@ def stack_shape(emulators):
         for container in definition["containerDefinitions"]:
             container.get("dockerLabels", {}).pop("stackops.ecs_webstack.definition-sha256", None)
         awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration", {})
+        # The secret ARNs' suffixes and the Redis endpoint's cluster ID are AWS's own, new in every deploy.
+        fields = ("family", "cpu", "memory", "networkMode", "containerDefinitions", "runtimePlatform",
+                  "requiresCompatibilities")
+        described = json.dumps({k: definition.get(k) for k in fields}, sort_keys=True)
+        described = re.sub(r'(arn:aws:secretsmanager:[^"]+?)-[A-Za-z0-9]{6}"', r'\1"', described)
+        described = re.sub(r"\.[a-z0-9]{6}\.([a-z0-9]+\.cache\.amazonaws\.com)", r".<id>.\1", described)
         services[service["serviceName"]] = {
             "desired": service["desiredCount"], "launch": service.get("launchType"),
             "registries": len(service.get("serviceRegistries") or []),
             "subnets": sorted(subnets.get(s, s) for s in awsvpc.get("subnets", [])),
             "groups": sorted(group_names.get(g, g) for g in awsvpc.get("securityGroups", [])),
             "public_ip": awsvpc.get("assignPublicIp"),
-            # The secret ARNs' suffixes and the Redis endpoint's cluster ID are AWS's own, new in every deploy.
-            "definition": re.sub(r"\.[a-z0-9]{6}\.([a-z0-9]+\.cache\.amazonaws\.com)", r".<id>.\1", re.sub(
-                r'(arn:aws:secretsmanager:[^"]+?)-[A-Za-z0-9]{6}"', r'\1"', json.dumps(
-                {k: definition.get(k) for k in ("family", "cpu", "memory", "networkMode", "containerDefinitions",
-                                                "runtimePlatform", "requiresCompatibilities")}, sort_keys=True))),
+            "definition": described,
         }
     return {
         "named": sorted(r for r in resources if r.split(":", 1)[0] not in UNNAMED),
