@@ -201,13 +201,13 @@ def _relation_errors(services):
             errors.append("%s: %s is public and reached by other services; services reach private services "
                           "(found in Cloud Map): make %s private or remove it from their reaches."
                           % (_label(entry, "public"), name, name))
-        for field in ("port", "cpu", "memory", "discovery_ttl"):
+        for field in ("cpu", "memory"):
             if field in entry and int(entry[field]) <= 0:
                 errors.append("%s is %s: it must be above 0." % (_label(entry, field), entry[field]))
         if "port" in entry and not 0 < int(entry["port"]) < 65536:
-            errors.append("%s is %s: a port is 1-65535." % (_label(entry, "port"), entry["port"]))
+            errors.append("%s is %s: use a port from 1 to 65535." % (_label(entry, "port"), entry["port"]))
         if "discovery_ttl" in entry and not 0 < int(entry["discovery_ttl"]) <= 300:
-            errors.append("%s is %s: Cloud Map takes a TTL of 1-300 s (nginx re-resolves on it)."
+            errors.append("%s is %s: use 1-300 seconds (Cloud Map's record TTL, on which nginx re-resolves)."
                           % (_label(entry, "discovery_ttl"), entry["discovery_ttl"]))
         if _as_bool(entry.get("autoscaling", False)):
             low, high = int(entry.get("min_count", 1)), int(entry.get("max_count", 4))

@@ -84,6 +84,9 @@ CASES = {
     "services-worker-fargate-size": (_services(worker={"cpu": 300}),
                                      "webstack_services[worker].cpu=300 with webstack_services[worker].memory=512",
                                      "is not a Fargate task size"),
+    "services-secrets-of-no-service": (
+        _services(backend={"name": "api"}, frontend={"routes": [{"path": "/api/", "service": "api"}], "reaches": ["api"]}),
+        "app_secrets_items names the service(s) backend", "which webstack_services does not list"),
     "services-and-an-old-variable": ({"webstack_backend_cpu": 512}, "webstack_backend_cpu is set, but so is webstack_services",
                                      "move the value to webstack_services[backend].cpu"),
 }

@@ -142,8 +142,8 @@ def with_change(change):
     (lambda by, all_: by["backend"].update(discovery=False), "webstack_services[backend].discovery is false, but other services reach backend"),
     (lambda by, all_: by["worker"].update(public=True), "frontend and worker are public"),
     (lambda by, all_: by["backend"].update(min_count=5, max_count=3), "autoscaling needs 0 <= min <= max"),
-    (lambda by, all_: by["worker"].update(port=70000), "webstack_services[worker].port is 70000: a port is 1-65535."),
-    (lambda by, all_: by["backend"].update(discovery_ttl=600), "Cloud Map takes a TTL of 1-300 s"),
+    (lambda by, all_: by["worker"].update(port=70000), "webstack_services[worker].port is 70000: use a port from 1 to 65535."),
+    (lambda by, all_: by["backend"].update(discovery_ttl=600), "webstack_services[backend].discovery_ttl is 600: use 1-300 seconds"),
     (lambda by, all_: all_.append("worker2"), "webstack_services[3] is 'worker2', not a mapping"),
 ])
 def test_bad_entries_are_named_with_the_fix(change, expected):
@@ -169,3 +169,15 @@ def test_a_cycle_of_reaches_is_allowed():
     services = [{"name": "a", "reaches": ["b"]}, {"name": "b", "reaches": ["a", "redis"]}]
     assert stack_service_errors(services) == []
     assert [s["discovery"] for s in stack_services(services)] == [True, True]
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("port", 70000, "webstack_backend_port is 70000: use a port from 1 to 65535."),
+    ("discovery_ttl", 0, "webstack_backend_discovery_ttl is 0: use 1-300 seconds"),
+    ("memory", 0, "webstack_backend_memory is 0: it must be above 0."),
+])
+def test_range_errors_of_the_default_list_say_what_the_old_checks_said(field, value, expected):
+    services = default_services()
+    services[1][field] = value
+    errors = stack_service_errors(services)
+    assert len(errors) == 1 and errors[0].startswith(expected), errors
