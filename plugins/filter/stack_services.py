@@ -301,8 +301,13 @@ def stack_services_network(services):
 
 def stack_services_images(services):
     """The ecr role's ecr_images: one repository per service, the tag to deploy and how to build it."""
+    def tag_variables(service):
+        # Where the tag is set, and the variable that overrides it for one run (-e, update_image.yml).
+        names = [service["labels"]["image_tag"], image_tag_variable(service["name"])]
+        return " or ".join(sorted(set(names), key=names.index))
+
     return [{"name": s["name"], "tag": s["image_tag"], "build_context": s["build_context"],
-             "dockerfile": s["dockerfile"], "tag_variable": s["labels"]["image_tag"]} for s in _resolved(services)]
+             "dockerfile": s["dockerfile"], "tag_variable": tag_variables(s)} for s in _resolved(services)]
 
 
 def stack_services_order(services, state="present"):

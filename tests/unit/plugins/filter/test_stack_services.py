@@ -99,6 +99,8 @@ def test_the_views_for_the_network_ecr_and_the_order():
         {"name": "worker", "port": 8081, "public": False, "reaches": ["redis"]}]
     assert [i["name"] for i in stack_services_images(services)] == ["frontend", "backend", "worker"]
     assert all(i["tag"] == "local-0001" and i["dockerfile"] == "Dockerfile" for i in stack_services_images(services))
+    assert stack_services_images(services)[1]["tag_variable"] == "webstack_services[backend].image_tag or webstack_backend_image_tag"
+    assert stack_services_images(stack_services(default_services()))[1]["tag_variable"] == "webstack_backend_image_tag"
     assert [s["name"] for s in stack_services_order(services)] == ["backend", "worker", "frontend"]
     assert [s["name"] for s in stack_services_order(services, "absent")] == ["frontend", "worker", "backend"]
     with pytest.raises(AnsibleFilterError):
