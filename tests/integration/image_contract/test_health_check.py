@@ -1,7 +1,8 @@
 """The health checks deploy.yml gives the containers work on both official nginx image families.
 
-The commands are not copied here: they are read from deploy.yml (what it passes as ecs_service_health_check_command)
-and rendered by Ansible with the webstack role's defaults/main.yml and vars/main.yml, as deploy.yml (and the ecs_service
+The commands are not copied here: they are what deploy.yml passes as ecs_service_health_check_command (the
+health_check_command of each default webstack_services entry, through roles/webstack/tasks/service.yml), rendered by
+Ansible with the webstack role's defaults/main.yml and vars/main.yml as deploy.yml renders them (and the ecs_service
 role's own default, for the role used alone). Each one is then run as ECS runs a CMD-SHELL check, ``sh -c
 <command>``, with PATH holding only what an image family has:
 
@@ -60,26 +61,24 @@ UNSHARE, NO_UNSHARE = _unshare_argv()
 pytestmark = pytest.mark.skipif(UNSHARE is None, reason=NO_UNSHARE or "no network namespace")
 
 
-def _service_tasks():
-    """deploy.yml's include_role tasks of ecs_service (not its validation), by ecs_service_name."""
-    found = {}
-    for play in yaml.safe_load((REPO / "playbooks" / "deploy.yml").read_text()):
-        for task in play.get("tasks") or []:
-            include = task.get("ansible.builtin.include_role") or {}
-            if include.get("name") == "stackops.ecs_webstack.ecs_service" and "tasks_from" not in include:
-                found[task["vars"]["ecs_service_name"]] = task["vars"]
-    return found
+def _service_mapping():
+    """What roles/webstack/tasks/service.yml (the one place a webstack_services entry becomes ecs_service settings,
+    for deploy.yml and destroy.yml) passes as the health check and the container port."""
+    tasks = yaml.safe_load((REPO / "roles" / "webstack" / "tasks" / "service.yml").read_text())
+    includes = [task for task in tasks if (task.get("ansible.builtin.include_role") or {}).get("name") == "stackops.ecs_webstack.ecs_service"]
+    assert len(includes) == 1, includes
+    return includes[0]["vars"]
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    """What deploy.yml passes as each service's health check, the role's default, and the nginx configuration,
-    rendered by ansible-playbook with the files deploy.yml loads."""
+    """What deploy.yml passes as each service's health check (the webstack role's default services, resolved by its
+    vars/main.yml as deploy.yml resolves them), the ecs_service role's default, and the nginx configuration, rendered by
+    ansible-playbook with the files deploy.yml loads."""
     work = tmp_path_factory.mktemp("render")
-    tasks = _service_tasks()
-    assert set(tasks) == {"frontend", "backend"}, tasks
-    role_default = "{{ ecs_service_health_check_command }}"
-    exprs = {name: tasks[name].get("ecs_service_health_check_command", role_default) for name in tasks}
+    mapping = _service_mapping()
+    assert mapping["ecs_service_health_check_command"] == "{{ webstack_service.health_check_command }}", mapping
+    assert mapping["ecs_service_container_port"] == "{{ webstack_service.port }}", mapping
     static_root = work / "empty-root"
     static_root.mkdir()
     out = work / "rendered.json"
@@ -90,9 +89,6 @@ def rendered(tmp_path_factory):
         # The stack-wide defaults (deploy.yml imports them), its derived values, and the role's own defaults.
         "vars_files": [str(REPO / "roles" / "webstack" / "defaults" / "main.yml"), str(REPO / "roles" / "webstack" / "vars" / "main.yml"),
                        str(REPO / "roles" / "ecs_service" / "defaults" / "main.yml")],
-        "vars": {"probe_frontend": exprs["frontend"], "probe_backend": exprs["backend"],
-                 "probe_frontend_port": tasks["frontend"]["ecs_service_container_port"],
-                 "probe_backend_port": tasks["backend"]["ecs_service_container_port"]},
         "tasks": [
             {"name": "Render the frontend's nginx configuration (its defaults: listen 80, the healthz location)",
              "ansible.builtin.include_role": {"name": "stackops.ecs_webstack.nginx_discovery"},
@@ -102,8 +98,7 @@ def rendered(tmp_path_factory):
                       "nginx_discovery_access_log": str(work / "access.log")}},
             {"name": "Save what was rendered",
              "ansible.builtin.copy": {"dest": str(out), "mode": "0600", "content": (
-                 "{{ {'frontend': probe_frontend, 'backend': probe_backend, 'role_default': ecs_service_health_check_command,"
-                 " 'frontend_port': probe_frontend_port | int, 'backend_port': probe_backend_port | int,"
+                 "{{ {'services': webstack_services_resolved, 'role_default': ecs_service_health_check_command,"
                  " 'nginx': nginx_discovery_config} | to_json }}")}},
         ],
     }]
@@ -117,9 +112,12 @@ def rendered(tmp_path_factory):
                            "-e", "ansible_python_interpreter=" + sys.executable, str(path)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    result = json.loads(out.read_text())
-    result["static_root"] = str(static_root)
-    return result
+    saved = json.loads(out.read_text())
+    services = {entry["name"]: entry for entry in saved["services"]}
+    assert set(services) == {"frontend", "backend"}, services
+    return {"frontend": services["frontend"]["health_check_command"], "backend": services["backend"]["health_check_command"],
+            "frontend_port": int(services["frontend"]["port"]), "backend_port": int(services["backend"]["port"]),
+            "role_default": saved["role_default"], "nginx": saved["nginx"], "static_root": str(static_root)}
 
 
 def _endpoint(command, container_port):
