@@ -26,6 +26,8 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.stackops.ecs_webstack.plugins.module_utils.network import (
+    RESERVED_SERVICE_NAMES, SERVICE_NAME_RULE, service_name_problem)
 
 # field -> (type, default). A default of None is computed per service (see stack_services).
 SERVICE_FIELDS = {
@@ -51,9 +53,6 @@ SERVICE_FIELDS = {
     "health_check_command": ("str", None),
     "var_names": ("dict", {}),
 }
-# Names the network role gives groups of its own, and Redis as a reach target.
-RESERVED = ("redis", "alb")
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 ROUTE_PATH = re.compile(r"^/([A-Za-z0-9._~-]+/)*$")
 VARIABLE = "webstack_services"
 
@@ -122,14 +121,16 @@ def stack_service_errors(services):
                 _label(entry, unknown[0], index).rsplit(".", 1)[0], ", ".join(unknown),
                 ", ".join(sorted(f for f in SERVICE_FIELDS if f != "var_names"))))
         name = entry.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            errors.append("%s[%d].name is %r: give each service a name of lower case letters, digits and '-', "
-                          "starting with a letter, at most 32 characters (it names the ECS service, the image "
-                          "repository, the log group, the task role and the security group)." % (VARIABLE, index, name))
+        # The rule is the network role's (module_utils/network.py): the name is also a security group's.
+        problem = service_name_problem(name)
+        if problem == "invalid":
+            errors.append("%s[%d].name is %r: give each service a name of %s (it names the ECS service, the image "
+                          "repository, the log group, the task role and the security group)."
+                          % (VARIABLE, index, name, SERVICE_NAME_RULE))
             continue
-        if name in RESERVED:
-            errors.append("%s[%s].name: %s is reserved (the network role's own security group): rename the service."
-                          % (VARIABLE, name, name))
+        if problem == "reserved":
+            errors.append("%s[%s].name: %s is reserved (the network role's own security groups are %s): rename the "
+                          "service." % (VARIABLE, name, name, " and ".join(RESERVED_SERVICE_NAMES)))
         if name in names:
             errors.append("%s: two services are named %s: names must be unique." % (VARIABLE, name))
         names.append(name)
@@ -310,14 +311,6 @@ def stack_services_images(services):
              "dockerfile": s["dockerfile"], "tag_variable": tag_variables(s)} for s in _resolved(services)]
 
 
-def stack_services_order(services, state="present"):
-    """The deploy order: private services first (the public ones reach them, and nginx needs their Cloud Map
-    names), then the public ones; destroy (state=absent) goes the other way."""
-    services = _resolved(services)
-    ordered = [s for s in services if not s["public"]] + [s for s in services if s["public"]]
-    return ordered if state == "present" else list(reversed(ordered))
-
-
 class FilterModule(object):
     def filters(self):
         return {
@@ -325,7 +318,6 @@ class FilterModule(object):
             "stack_services": stack_services,
             "stack_services_network": stack_services_network,
             "stack_services_images": stack_services_images,
-            "stack_services_order": stack_services_order,
             "stack_image_tag_variable": image_tag_variable,
             "stack_service_peak": stack_service_peak,
         }

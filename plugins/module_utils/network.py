@@ -295,6 +295,20 @@ SERVICE_FIELDS = ("name", "port", "public", "reaches")
 # Groups the role makes of its own: a service may not take their names (``redis`` is also a reach target).
 RESERVED_SERVICE_NAMES = ("redis", "alb")
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+SERVICE_NAME_RULE = "lower case letters, digits and '-', starting with a letter, at most 32 characters"
+
+
+def service_name_problem(name):
+    """The one rule for a service's name, for network_services here and webstack_services (plugins/filter/stack_services.py):
+    '' when ``name`` can name a service, 'invalid' when it breaks SERVICE_NAME_RULE (it names the ECS service, the image
+    repository, the log group, the task role and the security group), 'reserved' when it is a group of the role's own."""
+    if not isinstance(name, str) or not _SERVICE_NAME.match(name):
+        return "invalid"
+    if name in RESERVED_SERVICE_NAMES:
+        return "reserved"
+    return ""
+
+
 # EC2 cannot change a group's description: the groups that existed before services became data keep theirs.
 _LEGACY_DESCRIPTIONS = {
     "alb": "{prefix} load balancer: HTTP/HTTPS from the internet",
@@ -353,16 +367,15 @@ def network_services_errors(services, label="network_services"):
         unknown = sorted(to_text(key) for key in entry if key not in SERVICE_FIELDS)
         if unknown:
             errors.append("%s has unknown key(s) %s: use %s." % (where, ", ".join(unknown), ", ".join(SERVICE_FIELDS)))
+        problem = service_name_problem(name) if name is not None else ""
         if name is None:
             errors.append("%s needs a name (a string)." % where)
-        elif name in RESERVED_SERVICE_NAMES:
+        elif problem == "reserved":
             errors.append(
                 "%s: the name %s is the network role's own security group (%s); give the service another name."
                 % (where, name, " and ".join(RESERVED_SERVICE_NAMES)))
-        elif not _SERVICE_NAME.match(name):
-            errors.append(
-                "%s: the name '%s' must be lowercase letters, digits and hyphens, start with a letter and be at most "
-                "32 characters long." % (where, name))
+        elif problem:
+            errors.append("%s: the name '%s' must be %s." % (where, name, SERVICE_NAME_RULE))
         elif name in first_index:
             errors.append("%s: the name %s is taken by %s[%d] already; give every service its own name."
                           % (where, name, label, first_index[name]))

@@ -298,7 +298,7 @@ def test_any_graph_is_made_complete(seed):
         (today() + [{"name": "alb", "port": 80, "public": True}],
          "network_services[2] (alb): the name alb is the network role's own security group"),
         (today() + [{"name": "Worker_1", "port": 9000}],
-         "network_services[2] (Worker_1): the name 'Worker_1' must be lowercase letters"),
+         "network_services[2] (Worker_1): the name 'Worker_1' must be lower case letters"),
         (today() + [{"port": 9000}], "network_services[2] needs a name"),
         (today() + [{"name": "worker", "port": 70000}], "network_services[2] (worker): port 70000 is no port"),
         (today() + [{"name": "worker", "port": True}], "network_services[2] (worker): port True is no port"),

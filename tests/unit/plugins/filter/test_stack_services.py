@@ -13,7 +13,6 @@ from ansible_collections.stackops.ecs_webstack.plugins.filter.stack_services imp
 from ansible_collections.stackops.ecs_webstack.plugins.filter.stack_services import stack_services
 from ansible_collections.stackops.ecs_webstack.plugins.filter.stack_services import stack_services_images
 from ansible_collections.stackops.ecs_webstack.plugins.filter.stack_services import stack_services_network
-from ansible_collections.stackops.ecs_webstack.plugins.filter.stack_services import stack_services_order
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 CHECK = "curl %s || wget %s"
@@ -43,7 +42,7 @@ def default_services():
 def test_the_filters_are_registered():
     assert sorted(FilterModule().filters()) == sorted([
         "stack_service_errors", "stack_services", "stack_services_network", "stack_services_images",
-        "stack_services_order", "stack_image_tag_variable", "stack_service_peak"])
+        "stack_image_tag_variable", "stack_service_peak"])
 
 
 def test_the_shipped_lists_are_valid():
@@ -101,8 +100,6 @@ def test_the_views_for_the_network_ecr_and_the_order():
     assert all(i["tag"] == "local-0001" and i["dockerfile"] == "Dockerfile" for i in stack_services_images(services))
     assert stack_services_images(services)[1]["tag_variable"] == "webstack_services[backend].image_tag or webstack_backend_image_tag"
     assert stack_services_images(stack_services(default_services()))[1]["tag_variable"] == "webstack_backend_image_tag"
-    assert [s["name"] for s in stack_services_order(services)] == ["backend", "worker", "frontend"]
-    assert [s["name"] for s in stack_services_order(services, "absent")] == ["frontend", "worker", "backend"]
     with pytest.raises(AnsibleFilterError):
         stack_services_network(local_services())
 
@@ -183,3 +180,15 @@ def test_range_errors_of_the_default_list_say_what_the_old_checks_said(field, va
     services[1][field] = value
     errors = stack_service_errors(services)
     assert len(errors) == 1 and errors[0].startswith(expected), errors
+
+
+@pytest.mark.parametrize("name", ["worker", "admin-api", "a", "a" * 32, "a" * 33, "Worker_1", "1worker", "-x", "redis", "alb", ""])
+def test_a_name_is_refused_by_webstack_services_exactly_when_the_network_role_refuses_it(name):
+    """One rule (module_utils/network.py service_name_problem): the name is also the service's security group's."""
+    from ansible_collections.stackops.ecs_webstack.plugins.module_utils.network import network_services_errors
+
+    stack_refused = any("name" in error for error in stack_service_errors(default_services() + [{"name": name, "port": 9000}]))
+    network_refused = any("name" in error for error in network_services_errors(
+        [{"name": "frontend", "port": 80, "public": True}, {"name": name, "port": 9000}]))
+    assert stack_refused == network_refused
+    assert stack_refused == (name in ("a" * 33, "Worker_1", "1worker", "-x", "redis", "alb", ""))
