@@ -367,7 +367,7 @@ def network_services_errors(services, label="network_services"):
         unknown = sorted(to_text(key) for key in entry if key not in SERVICE_FIELDS)
         if unknown:
             errors.append("%s has unknown key(s) %s: use %s." % (where, ", ".join(unknown), ", ".join(SERVICE_FIELDS)))
-        problem = service_name_problem(name) if name is not None else ""
+        problem = service_name_problem(name)
         if name is None:
             errors.append("%s needs a name (a string)." % where)
         elif problem == "reserved":
